@@ -1,0 +1,111 @@
+//! Command-line options (SPEC section 7).
+
+use std::ffi::OsString;
+
+use clap::{Parser, ValueEnum};
+
+use crate::time::{self, EpochMs};
+use crate::units;
+
+/// Find VMware stun times in vmware.log files and support bundles, and say
+/// which could make a database mirror fail over.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stunscan",
+    version,
+    after_help = "Examples:\n  stunscan esx-host1-2026-11-20--10.30-123.tgz\n  stunscan --qos 8s /vmfs/volumes/ds1/db1 | sort -nr | head\n  stunscan --cpf iris.cpf --format json vc-bundle.zip | jq .summary\n\nExit status: 0 done; 1 an event reached --fail-on; 2 an error (results from every readable part are still printed)."
+)]
+pub struct Args {
+    /// Files, directories or bundles to scan; `-` for standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<OsString>,
+
+    /// The mirror's QoS timeout [default: 8s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "cpf")]
+    pub qos: Option<u64>,
+
+    /// Take the QoS timeout from the [Mirrors] section of an iris.cpf / cache.cpf.
+    #[arg(long, value_name = "FILE")]
+    pub cpf: Option<OsString>,
+
+    /// Stuns further apart than this start a new cluster.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    pub gap: u64,
+
+    /// Output format [default: table on a terminal, tsv otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Print a header line in tsv output.
+    #[arg(long)]
+    pub header: bool,
+
+    /// List only events at least this long (statistics still use all).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub min: Option<u64>,
+
+    /// Number of outliers shown in the table.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+
+    /// Only VMs whose name matches this glob (case-insensitive).
+    #[arg(long, value_name = "GLOB")]
+    pub vm: Option<String>,
+
+    /// Only events at or after this time (RFC 3339; a date means midnight UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<EpochMs>,
+
+    /// Only events at or before this time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<EpochMs>,
+
+    /// Exit with status 1 when any event reaches this verdict.
+    #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
+    pub fail_on: FailOn,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Colour the verdicts. Honours NO_COLOR.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Tsv,
+    Csv,
+    Raw,
+    Json,
+    Ndjson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Never,
+    Risk,
+    Failover,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_duration(s: &str) -> Result<u64, String> {
+    units::parse_duration_us(s)
+}
+
+fn parse_time(s: &str) -> Result<EpochMs, String> {
+    time::parse_user_time(s)
+        .ok_or_else(|| format!("'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"))
+}

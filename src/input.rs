@@ -1,0 +1,684 @@
+//! Reading inputs: files, directories, standard input and archives, to logs.
+//!
+//! Every file and archive member is classified by its first bytes, not its
+//! name: gzip, zip, tar, or text. Archives are read in one streaming pass
+//! (tar and gzip as streams; a zip on disk through its central directory,
+//! a zip inside another stream through its local headers), nothing is
+//! extracted to disk, and only *log members* (`vmware.log`, `vmware-N.log`,
+//! either with `.gz`) and `.vmx` files are read; other members are skipped.
+//! Independent files run on the rayon pool.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
+
+use crate::escape::{escape_bytes, escape_str};
+use crate::line::{self, LineTime};
+use crate::scan::{self, RecordKind, ScanResult};
+use crate::time;
+
+/// Archive layers opened inside one another at most (vCenter `.zip` → host
+/// `.tgz` → `vmware.log.gz` is three).
+pub const MAX_DEPTH: u32 = 4;
+/// `.vmx` files larger than this are not configuration files.
+const MAX_VMX: u64 = 1 << 20;
+
+/// A command-line input.
+#[derive(Debug, Clone)]
+pub enum InputPath {
+    Stdin,
+    Path(PathBuf),
+}
+
+/// One record with its time resolved to UTC.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub time_ms: i64,
+    /// The year was inferred from the file's modification time.
+    pub approx: bool,
+    pub line_no: u64,
+    pub kind: RecordKind,
+}
+
+/// One log (or one saved-grep prefix's share of a file), ready for analysis.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    /// Display name: path, `!`-joined archive chain, or grep prefix.
+    pub source: String,
+    /// Key of the VM directory this log belongs to.
+    pub dir: String,
+    /// That directory's own name, when it has one.
+    pub dir_name: Option<String>,
+    /// Host named by a bundle root `esx-<host>-<YYYY-MM-DD>--…`.
+    pub bundle_host: Option<String>,
+    /// Rotation rank: 0 for `vmware.log`, N+1 for `vmware-N.log` (older).
+    pub rank: u32,
+    /// The directory on disk holding the log, for `.vmx` lookup.
+    pub disk_dir: Option<PathBuf>,
+    pub entries: Vec<Entry>,
+}
+
+/// An input problem, reported on standard error and in `errors[]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub source: String,
+    pub message: String,
+}
+
+/// What one command-line input yielded.
+#[derive(Debug, Clone, Default)]
+pub struct InputSummary {
+    pub path: String,
+    pub logs: u64,
+    pub bytes: u64,
+}
+
+/// Everything read from all inputs.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub logs: Vec<LogFile>,
+    /// VM directory key → `displayName` from a `.vmx` in it.
+    pub vmx_names: BTreeMap<String, String>,
+    pub errors: Vec<InputError>,
+    pub inputs: Vec<InputSummary>,
+}
+
+impl Collected {
+    fn error(&mut self, source: &str, message: impl Into<String>) {
+        self.errors.push(InputError { source: source.to_owned(), message: message.into() });
+    }
+
+    fn absorb(&mut self, other: Collected) {
+        self.logs.extend(other.logs);
+        for (k, v) in other.vmx_names {
+            self.vmx_names.entry(k).or_insert(v);
+        }
+        self.errors.extend(other.errors);
+    }
+}
+
+/// Kinds of content, by magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gzip,
+    Zip,
+    Tar,
+    Text,
+}
+
+/// Classifies content by its first bytes (at least 262 for tar).
+pub fn sniff(head: &[u8]) -> Kind {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Kind::Gzip
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Kind::Zip
+    } else if head.get(257..262) == Some(b"ustar") {
+        Kind::Tar
+    } else {
+        Kind::Text
+    }
+}
+
+/// Bytes needed by [`sniff`].
+const SNIFF_LEN: usize = 512;
+
+/// Reads up to `n` bytes and returns them with a reader that replays them.
+fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, io::Chain<Cursor<Vec<u8>>, R>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut r).take(n as u64).read_to_end(&mut head)?;
+    Ok((head.clone(), Cursor::new(head).chain(r)))
+}
+
+/// `vmware.log` or `vmware-<N>.log`: Some(rank).
+pub fn log_rank(base: &[u8]) -> Option<u32> {
+    if base == b"vmware.log" {
+        return Some(0);
+    }
+    let n = base.strip_prefix(b"vmware-")?.strip_suffix(b".log")?;
+    if n.is_empty() || n.len() > 6 || !n.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(n).ok()?.parse::<u32>().ok().map(|n| n + 1)
+}
+
+/// A log member name, compressed or not.
+pub fn is_log_name(base: &[u8]) -> bool {
+    log_rank(base.strip_suffix(b".gz").unwrap_or(base)).is_some()
+}
+
+/// A member worth opening as an archive.
+pub fn is_archive_name(base: &[u8]) -> bool {
+    [&b".tgz"[..], b".tar", b".zip", b".gz"].iter().any(|ext| base.ends_with(ext))
+}
+
+fn basename(path: &[u8]) -> &[u8] {
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    memchr::memrchr(b'/', path).map_or(path, |i| &path[i + 1..])
+}
+
+fn parent(path: &[u8]) -> &[u8] {
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    memchr::memrchr(b'/', path).map_or(&b""[..], |i| &path[..i])
+}
+
+/// The host of a vm-support bundle root `esx-<host>-<YYYY-MM-DD>--<…>`
+/// anywhere in a source chain; the innermost wins.
+pub fn bundle_host(source: &str) -> Option<String> {
+    source.split(['!', '/']).rev().find_map(|comp| {
+        let rest = comp.strip_prefix("esx-")?;
+        let b = rest.as_bytes();
+        (1..b.len()).find_map(|i| {
+            let tail = &b[i..];
+            let is_date = tail.len() >= 13
+                && tail[0] == b'-'
+                && tail[1..5].iter().all(u8::is_ascii_digit)
+                && tail[5] == b'-'
+                && tail[6..8].iter().all(u8::is_ascii_digit)
+                && tail[8] == b'-'
+                && tail[9..11].iter().all(u8::is_ascii_digit)
+                && &tail[11..13] == b"--";
+            is_date.then(|| rest[..i].to_owned())
+        })
+    })
+}
+
+/// Where a stream sits: enough to name it, its logs and its VM directory.
+#[derive(Debug, Clone)]
+struct Node {
+    /// Display source of this stream.
+    source: String,
+    /// Display prefix of the containing archive chain (`a.tgz!`), empty on disk.
+    container: String,
+    /// Raw path of the stream inside its container (or on disk), with any
+    /// `.gz` layers already removed.
+    name: Vec<u8>,
+    /// The directory on disk holding the file, for `.vmx` lookup.
+    disk_dir: Option<PathBuf>,
+    /// Modification time, epoch seconds.
+    mtime: Option<i64>,
+    /// Container layers above this stream.
+    depth: u32,
+    /// Named on the command line: scanned as a log whatever its name.
+    named: bool,
+}
+
+impl Node {
+    fn member(&self, path: &[u8], mtime: Option<i64>) -> Node {
+        let container = format!("{}!", self.source);
+        Node {
+            source: format!("{container}{}", escape_bytes(path)),
+            container,
+            name: path.to_vec(),
+            disk_dir: None,
+            mtime: mtime.or(self.mtime),
+            depth: self.depth + 1,
+            named: false,
+        }
+    }
+
+    fn base(&self) -> &[u8] {
+        basename(&self.name)
+    }
+
+    /// The VM directory key and its own name.
+    fn dir(&self) -> (String, Option<String>) {
+        let p = parent(&self.name);
+        let dir_name = (!basename(p).is_empty()).then(|| escape_bytes(basename(p)));
+        if self.container.is_empty() {
+            let shown = if p.is_empty() { ".".to_owned() } else { escape_bytes(p) };
+            let dir_name = dir_name.or_else(|| {
+                let d = self.disk_dir.as_ref()?.canonicalize().ok()?;
+                Some(escape_str(&d.file_name()?.to_string_lossy()))
+            });
+            (shown, dir_name)
+        } else {
+            (format!("{}{}", self.container, escape_bytes(p)), dir_name)
+        }
+    }
+}
+
+/// Reads every input. `threads` sizes the pool used for independent files.
+pub fn collect(inputs: &[InputPath]) -> Collected {
+    let mut all = Collected::default();
+    for input in inputs {
+        let (summary, part) = match input {
+            InputPath::Stdin => {
+                let node = Node {
+                    source: "<stdin>".into(),
+                    container: String::new(),
+                    name: b"<stdin>".to_vec(),
+                    disk_dir: None,
+                    mtime: None,
+                    depth: 0,
+                    named: true,
+                };
+                let mut out = Collected::default();
+                let mut stats = Stats::default();
+                Reader { stats: &mut stats }.stream(Box::new(io::stdin().lock()), &node, &mut out);
+                (InputSummary { path: "-".into(), logs: stats.logs, bytes: stats.bytes }, out)
+            }
+            InputPath::Path(p) => collect_path(p),
+        };
+        all.inputs.push(summary);
+        all.absorb(part);
+    }
+    attach_disk_vmx(&mut all);
+    all
+}
+
+#[derive(Default)]
+struct Stats {
+    logs: u64,
+    bytes: u64,
+}
+
+fn collect_path(path: &Path) -> (InputSummary, Collected) {
+    let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
+    let mut out = Collected::default();
+    let mut summary = InputSummary { path: shown.clone(), ..Default::default() };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            out.error(&shown, format!("cannot read: {e}"));
+            return (summary, out);
+        }
+    };
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    if meta.is_dir() {
+        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let base = e.file_name().as_encoded_bytes();
+                    if is_log_name(base) || is_archive_name(base) {
+                        files.push((e.into_path(), false));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let at = e.path().map_or(shown.clone(), |p| escape_bytes(p.as_os_str().as_encoded_bytes()));
+                    let msg = if e.loop_ancestor().is_some() {
+                        "symbolic link loop: it points back to a directory above it; not followed".to_owned()
+                    } else {
+                        format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                    };
+                    out.error(&at, msg);
+                }
+            }
+        }
+    } else {
+        files.push((path.to_path_buf(), true));
+    }
+    let parts: Vec<(Stats, Collected)> = files
+        .par_iter()
+        .map(|(p, named)| {
+            let mut stats = Stats::default();
+            let mut part = Collected::default();
+            Reader { stats: &mut stats }.file(p, *named, &mut part);
+            (stats, part)
+        })
+        .collect();
+    for (stats, part) in parts {
+        summary.logs += stats.logs;
+        summary.bytes += stats.bytes;
+        out.absorb(part);
+    }
+    (summary, out)
+}
+
+/// Reads `.vmx` files beside logs found on disk.
+fn attach_disk_vmx(all: &mut Collected) {
+    let mut seen = std::collections::BTreeSet::new();
+    let dirs: Vec<(String, PathBuf)> = all
+        .logs
+        .iter()
+        .filter(|l| !all.vmx_names.contains_key(&l.dir))
+        .filter_map(|l| Some((l.dir.clone(), l.disk_dir.clone()?)))
+        .filter(|(d, _)| seen.insert(d.clone()))
+        .collect();
+    for (key, dir) in dirs {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let mut vmx: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "vmx"))
+            .collect();
+        vmx.sort();
+        for p in vmx {
+            let Ok(f) = File::open(&p) else { continue };
+            if let Some(name) = read_vmx(f) {
+                all.vmx_names.insert(key.clone(), name);
+                break;
+            }
+        }
+    }
+}
+
+/// `displayName` of a `.vmx` read from `r` (at most [`MAX_VMX`] bytes).
+fn read_vmx<R: Read>(r: R) -> Option<String> {
+    let mut buf = Vec::new();
+    r.take(MAX_VMX).read_to_end(&mut buf).ok()?;
+    buf.split(|&c| c == b'\n').find_map(line::vmx_display_name).map(escape_bytes)
+}
+
+struct Reader<'s> {
+    stats: &'s mut Stats,
+}
+
+impl Reader<'_> {
+    /// A file on disk.
+    fn file(&mut self, path: &Path, named: bool, out: &mut Collected) {
+        let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
+        let mut f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return out.error(&shown, format!("cannot open: {e}")),
+        };
+        let mtime = f.metadata().ok().and_then(|m| m.modified().ok()).map(epoch_secs);
+        let node = Node {
+            source: shown.clone(),
+            container: String::new(),
+            name: path.as_os_str().as_encoded_bytes().to_vec(),
+            disk_dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
+            mtime,
+            depth: 0,
+            named,
+        };
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        if let Err(e) = (&mut f).take(SNIFF_LEN as u64).read_to_end(&mut head) {
+            return out.error(&shown, format!("cannot read: {e}"));
+        }
+        if sniff(&head) == Kind::Zip && f.rewind().is_ok() {
+            return self.zip_file(f, path, &node, out);
+        }
+        let r = Cursor::new(head).chain(f);
+        self.stream(Box::new(r), &node, out);
+    }
+
+    /// Any stream: sniff, then decode, unpack or scan.
+    fn stream(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let (head, r) = match peek(r, SNIFF_LEN) {
+            Ok(x) => x,
+            Err(e) => return out.error(&node.source, format!("cannot read: {e}")),
+        };
+        match sniff(&head) {
+            Kind::Gzip => self.gzip(Box::new(r), node, out),
+            Kind::Tar => self.tar(Box::new(r), node, out),
+            Kind::Zip => self.zip_stream(Box::new(r), node, out),
+            Kind::Text => {
+                if node.named || log_rank(node.base()).is_some() {
+                    self.text(Box::new(r), node, out);
+                }
+            }
+        }
+    }
+
+    fn gzip(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let mut inner = node.clone();
+        if let Some(stripped) = inner.name.strip_suffix(b".gz") {
+            inner.name = stripped.to_vec();
+        } else if let Some(stripped) = inner.name.strip_suffix(b".tgz") {
+            inner.name = [stripped, b".tar"].concat();
+        }
+        // A gzip inside a gzip is a layer of its own; gzip around a tar or a
+        // log is part of that file.
+        let (head, dec) = match peek(MultiGzDecoder::new(r), SNIFF_LEN) {
+            Ok(x) => x,
+            Err(e) => return out.error(&node.source, format!("corrupt gzip data at the start: {e}")),
+        };
+        if sniff(&head) == Kind::Gzip {
+            if node.depth >= MAX_DEPTH {
+                return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+            }
+            inner.depth += 1;
+        }
+        self.stream(Box::new(dec), &inner, out);
+    }
+
+    fn tar(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        if node.depth >= MAX_DEPTH {
+            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+        }
+        let mut ar = tar::Archive::new(r);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => return out.error(&node.source, format!("unreadable tar archive: {e}")),
+        };
+        let mut count = 0u64;
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    return out.error(&node.source, format!("tar archive damaged after {count} members: {e}"));
+                }
+            };
+            count += 1;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path = entry.path_bytes().into_owned();
+            let mtime = entry.header().mtime().ok().and_then(|m| i64::try_from(m).ok());
+            let child = node.member(&path, mtime);
+            self.member(&mut entry, &child, out);
+        }
+    }
+
+    /// A zip on disk: members found through the central directory. When
+    /// that is damaged, fall back to walking the local headers.
+    fn zip_file(&mut self, f: File, path: &Path, node: &Node, out: &mut Collected) {
+        if node.depth >= MAX_DEPTH {
+            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+        }
+        let mut ar = match zip::ZipArchive::new(BufReader::new(f)) {
+            Ok(ar) => ar,
+            Err(e) => {
+                out.error(
+                    &node.source,
+                    format!("zip central directory unreadable ({e}); reading members from their local headers"),
+                );
+                let Ok(f) = File::open(path) else { return };
+                return self.zip_stream(Box::new(BufReader::new(f)), node, out);
+            }
+        };
+        let members = ar.len();
+        for i in 0..members {
+            let mut zf = match ar.by_index(i) {
+                Ok(zf) => zf,
+                Err(e) => {
+                    out.error(&node.source, format!("zip member {} of {members} unreadable: {e}", i + 1));
+                    continue;
+                }
+            };
+            if zf.is_dir() {
+                continue;
+            }
+            let path = zf.name_raw().to_vec();
+            let child = node.member(&path, zf.last_modified().and_then(zip_time));
+            self.member(&mut zf, &child, out);
+        }
+    }
+
+    /// A zip read front to back, for zips inside other streams.
+    fn zip_stream(&mut self, mut r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        if node.depth >= MAX_DEPTH {
+            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+        }
+        let mut count = 0u64;
+        loop {
+            match zip::read::read_zipfile_from_stream(&mut r) {
+                Ok(Some(mut zf)) => {
+                    count += 1;
+                    if zf.is_dir() {
+                        continue;
+                    }
+                    let path = zf.name_raw().to_vec();
+                    let child = node.member(&path, zf.last_modified().and_then(zip_time));
+                    self.member(&mut zf, &child, out);
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    return out.error(&node.source, format!("zip archive damaged after {count} members: {e}"));
+                }
+            }
+        }
+    }
+
+    /// An archive member: logs and archives are opened, `.vmx` read, the
+    /// rest skipped unread.
+    fn member(&mut self, r: &mut dyn Read, node: &Node, out: &mut Collected) {
+        let base = node.base();
+        if is_log_name(base) || is_archive_name(base) {
+            self.stream(Box::new(r), node, out);
+        } else if base.ends_with(b".vmx") {
+            if let Some(name) = read_vmx(r) {
+                out.vmx_names.insert(node.dir().0, name);
+            }
+        }
+    }
+
+    fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let (res, err) = scan::scan(r);
+        self.stats.logs += 1;
+        self.stats.bytes += res.bytes;
+        for le in &res.line_errors {
+            out.error(&node.source, format!("line {}: {}", le.line_no, le.message));
+        }
+        if let Some(e) = err {
+            out.error(
+                &node.source,
+                format!("read failed after {} bytes: {}; events before that point are reported", e.bytes_read, e.error),
+            );
+        }
+        finish_log(res, node, out);
+    }
+}
+
+fn zip_time(dt: zip::DateTime) -> Option<i64> {
+    let (mo, d) = (u32::from(dt.month()), u32::from(dt.day()));
+    if !(1..=12).contains(&mo) || d == 0 {
+        return None;
+    }
+    let secs = i64::from(dt.hour()) * 3600 + i64::from(dt.minute()) * 60 + i64::from(dt.second());
+    Some(time::epoch_ms(i64::from(dt.year()), mo, d, secs * 1000) / 1000)
+}
+
+fn epoch_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Splits a scanned log by saved-grep origin, resolves times, and files it.
+fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
+    let (dir, dir_name) = node.dir();
+    let rank = log_rank(node.base()).unwrap_or(0);
+    let host = bundle_host(&node.source);
+    let mtime = node.mtime.unwrap_or_else(|| epoch_secs(SystemTime::now()));
+    let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
+    for r in res.records {
+        if let Some(g) = groups.get_mut(r.origin as usize) {
+            g.push(r);
+        }
+    }
+    for (i, records) in groups.into_iter().enumerate() {
+        if i > 0 && records.is_empty() {
+            continue;
+        }
+        let entries = resolve_times(records, mtime);
+        if i == 0 {
+            out.logs.push(LogFile {
+                source: node.source.clone(),
+                dir: dir.clone(),
+                dir_name: dir_name.clone(),
+                bundle_host: host.clone(),
+                rank,
+                disk_dir: node.disk_dir.clone(),
+                entries,
+            });
+            continue;
+        }
+        // Lines a saved grep attributes to another file.
+        let name = &res.grep_names[i - 1];
+        let p = parent(name);
+        let (gdir, gdir_name) = if p.is_empty() {
+            (dir.clone(), dir_name.clone())
+        } else {
+            (format!("{}:{}", node.source, escape_bytes(p)), Some(escape_bytes(basename(p))))
+        };
+        out.logs.push(LogFile {
+            source: escape_bytes(name),
+            dir: gdir,
+            dir_name: gdir_name,
+            bundle_host: bundle_host(&escape_bytes(name)).or_else(|| host.clone()),
+            rank: log_rank(basename(name)).unwrap_or(0),
+            disk_dir: None,
+            entries,
+        });
+    }
+}
+
+/// Gives old no-year records a year: the last record is in the year of the
+/// file's modification time (a year earlier when its month is after the
+/// mtime's month), and walking back, each December → January step going
+/// forward in the file is a year boundary.
+fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> Vec<Entry> {
+    let (mut year, mut next_month, _) = time::ymd(mtime_secs.saturating_mul(1000));
+    let mut entries: Vec<Entry> = Vec::with_capacity(records.len());
+    for r in records.into_iter().rev() {
+        let (time_ms, approx) = match r.time {
+            LineTime::Utc(ms) => (ms, false),
+            LineTime::NoYear { month, day, ms_of_day } => {
+                if month > next_month {
+                    year -= 1;
+                }
+                next_month = month;
+                (time::epoch_ms(year, month, day, ms_of_day), true)
+            }
+        };
+        entries.push(Entry { time_ms, approx, line_no: r.line_no, kind: r.kind });
+    }
+    entries.reverse();
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(log_rank(b"vmware.log"), Some(0));
+        assert_eq!(log_rank(b"vmware-0.log"), Some(1));
+        assert_eq!(log_rank(b"vmware-12.log"), Some(13));
+        assert_eq!(log_rank(b"vmware-.log"), None);
+        assert_eq!(log_rank(b"vmkernel.log"), None);
+        assert!(is_log_name(b"vmware-2.log.gz"));
+        assert!(!is_log_name(b"vmware.log.1"));
+        assert!(is_archive_name(b"esx-h1.tgz"));
+        assert_eq!(
+            bundle_host("vc.zip!esx-h1.lab-2026-11-20--10.30-123.tgz!esx-h1.lab-2026-11-20--10.30-123/vmfs/volumes/ds1/db1/vmware.log")
+                .as_deref(),
+            Some("h1.lab")
+        );
+        assert_eq!(bundle_host("x/esx-nodate/vmware.log"), None);
+    }
+
+    #[test]
+    fn no_year_times_step_back_over_new_year() {
+        let rec = |month, day| scan::Record {
+            time: LineTime::NoYear { month, day, ms_of_day: 0 },
+            line_no: 1,
+            origin: 0,
+            kind: RecordKind::Hostname("h".into()),
+        };
+        // mtime 2010-01-01T00:10:00Z
+        let mtime = time::epoch_ms(2010, 1, 1, 600_000) / 1000;
+        let e = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime);
+        assert_eq!(time::format_rfc3339_ms(e[0].time_ms), "2009-12-31T00:00:00.000Z");
+        assert_eq!(time::format_rfc3339_ms(e[1].time_ms), "2010-01-01T00:00:00.000Z");
+        assert!(e[0].approx);
+    }
+}

@@ -1,0 +1,132 @@
+//! stunscan: VMware stun times from vmware.log files and support bundles,
+//! and which of them could make a database mirror fail over.
+//!
+//! Data flows one way: [`input`] turns paths and archives into logs (using
+//! [`scan`] and [`line`] on the bytes), [`analyze`] turns logs into VMs,
+//! clusters and windows, [`render`] prints them. [`run`] wires it up.
+
+pub mod analyze;
+pub mod cli;
+pub mod escape;
+pub mod input;
+pub mod line;
+pub mod qos;
+pub mod render;
+pub mod scan;
+pub mod time;
+pub mod units;
+
+use std::io::{self, IsTerminal, Write};
+
+use anyhow::Context;
+
+use crate::cli::{Args, ColorChoice, FailOn, Format};
+use crate::input::InputPath;
+use crate::qos::{Qos, QosSource, Verdict};
+
+/// Exit statuses, as grep and ripgrep.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAIL_ON: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+/// Runs stunscan; returns the exit status.
+pub fn run(args: Args) -> u8 {
+    match try_run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stunscan: {e:#}");
+            exit::ERROR
+        }
+    }
+}
+
+fn try_run(args: Args) -> anyhow::Result<u8> {
+    let qos = match (&args.qos, &args.cpf) {
+        (Some(us), _) => {
+            anyhow::ensure!(*us > 0, "--qos must be longer than 0");
+            Qos { us: *us, source: QosSource::Flag }
+        }
+        (None, Some(path)) => {
+            let shown = escape::escape_bytes(path.as_encoded_bytes());
+            let text = std::fs::read(path).with_context(|| format!("cannot read --cpf {shown}"))?;
+            qos::from_cpf(&text, &shown)?
+        }
+        (None, None) => Qos { us: qos::DEFAULT_QOS_US, source: QosSource::Default },
+    };
+    let vm = match &args.vm {
+        Some(pat) => Some(
+            globset::GlobBuilder::new(pat)
+                .case_insensitive(true)
+                .build()
+                .with_context(|| format!("--vm {pat:?} is not a valid glob"))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    if let Some(n) = args.threads {
+        // Fails only if a pool exists already (e.g. when called twice in-process).
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+
+    let inputs: Vec<InputPath> = if args.paths.is_empty() {
+        if io::stdin().is_terminal() {
+            eprintln!("stunscan: no PATH given and standard input is a terminal.\n");
+            eprintln!("Usage: stunscan [OPTIONS] [PATH]...\n\nTry 'stunscan --help' for more information.");
+            return Ok(exit::ERROR);
+        }
+        vec![InputPath::Stdin]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| if p == "-" { InputPath::Stdin } else { InputPath::Path(p.into()) })
+            .collect()
+    };
+
+    let collected = input::collect(&inputs);
+    let opts = analyze::Options {
+        qos,
+        gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
+        vm,
+        since: args.since,
+        until: args.until,
+        min_us: args.min.unwrap_or(0),
+    };
+    let report = analyze::analyze(collected, &opts);
+
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    for e in &report.errors {
+        let _ = writeln!(err, "stunscan: {}: {}", e.source, e.message);
+    }
+
+    let stdout_tty = io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if stdout_tty { Format::Table } else { Format::Tsv });
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_tty && !no_color,
+    };
+    let style = render::Style { format, header: args.header, color, top: args.top };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = render::render(&report, style, &mut out).and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        anyhow::bail!("cannot write the report: {e}");
+    }
+
+    if !report.errors.is_empty() {
+        return Ok(exit::ERROR);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Never => None,
+        FailOn::Risk => Some(Verdict::Risk),
+        FailOn::Failover => Some(Verdict::Failover),
+    };
+    let failed = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
+    Ok(if failed { exit::FAIL_ON } else { exit::OK })
+}

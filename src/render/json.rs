@@ -1,0 +1,73 @@
+//! `json` (one document) and `ndjson` (one event per line).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::analyze::{Cluster, Event, Report, Summary, VmReport, Window};
+use crate::input::InputSummary;
+
+/// Bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    qos_ms: serde_json::Number,
+    inputs: Vec<InputOut<'a>>,
+    errors: Vec<ErrorOut<'a>>,
+    vms: &'a [VmReport],
+    clusters: &'a [Cluster],
+    windows: &'a [Window],
+    events: Vec<&'a Event>,
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct InputOut<'a> {
+    path: &'a str,
+    logs: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct ErrorOut<'a> {
+    source: &'a str,
+    message: &'a str,
+}
+
+fn qos_ms(us: u64) -> serde_json::Number {
+    if us % 1000 == 0 {
+        (us / 1000).into()
+    } else {
+        serde_json::Number::from_f64(us as f64 / 1000.0).unwrap_or_else(|| (us / 1000).into())
+    }
+}
+
+pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        qos_ms: qos_ms(report.qos.us),
+        inputs: report
+            .inputs
+            .iter()
+            .map(|i: &InputSummary| InputOut { path: &i.path, logs: i.logs, bytes: i.bytes })
+            .collect(),
+        errors: report.errors.iter().map(|e| ErrorOut { source: &e.source, message: &e.message }).collect(),
+        vms: &report.vms,
+        clusters: &report.clusters,
+        windows: &report.windows,
+        events: report.listed().collect(),
+        summary: &report.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for e in report.listed() {
+        serde_json::to_writer(&mut *out, e)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! Line formats: `tsv`, `csv`, `raw`.
+
+use std::io::{self, Write};
+
+use super::COLUMNS;
+use crate::analyze::{Event, Report};
+use crate::time::format_rfc3339_ms;
+
+fn fields(e: &Event) -> [String; 9] {
+    [
+        e.stun_us.to_string(),
+        e.verdict.to_string(),
+        format_rfc3339_ms(e.time),
+        e.host.clone(),
+        e.vm.clone(),
+        e.kind.as_str().to_owned(),
+        e.cluster.to_string(),
+        e.source.clone(),
+        e.line.to_string(),
+    ]
+}
+
+/// One event per line, tab-separated: `sort -nr` puts the longest first.
+pub fn tsv(report: &Report, header: bool, out: &mut dyn Write) -> io::Result<()> {
+    if header {
+        writeln!(out, "{}", COLUMNS.join("\t"))?;
+    }
+    for e in report.listed() {
+        // Escaping already replaced tabs and newlines inside fields.
+        writeln!(out, "{}", fields(e).join("\t"))?;
+    }
+    Ok(())
+}
+
+/// RFC 4180: header always, fields quoted when they hold `,` `"` or a line break.
+pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "{}\r\n", COLUMNS.join(","))?;
+    for e in report.listed() {
+        let row: Vec<String> = fields(e).iter().map(|f| quote(f)).collect();
+        write!(out, "{}\r\n", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn quote(f: &str) -> String {
+    if f.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_owned()
+    }
+}
+
+/// The seed's shape: `<stun_us> ---<source>:<original line>`, as
+/// `grep Unstun vmware* | awk '{ printf ("%d", $8)} {print " ---" $0}'`.
+pub fn raw(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for e in report.listed() {
+        writeln!(out, "{} ---{}:{}", e.stun_us, e.source, e.text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(quote("db1"), "db1");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -428,7 +428,11 @@ fn vm_stats(host: &str, vm: &str, dir: &str, events: &[Event], q: &Qos) -> VmRep
     let mut total_us = 0u64;
     let (mut risk, mut failover) = (0, 0);
     for e in events {
-        h.saturating_record(e.stun_us);
+        // `record` grows the auto-resizing histogram; only values beyond
+        // what it can ever track are clamped.
+        if h.record(e.stun_us).is_err() {
+            h.saturating_record(e.stun_us);
+        }
         max_us = max_us.max(e.stun_us);
         total_us = total_us.saturating_add(e.stun_us);
         match q.verdict(e.stun_us) {

@@ -42,6 +42,9 @@ fn num(v: impl ToString) -> Cell {
 }
 
 fn dur(us: u64) -> Cell {
+    if us == 0 {
+        return num("-");
+    }
     num(human_us(us))
 }
 

@@ -198,7 +198,12 @@ struct Building {
 }
 
 pub fn analyze(collected: Collected, opts: &Options) -> Report {
-    let Collected { logs, vmx_names, errors, inputs } = collected;
+    let Collected {
+        logs,
+        vmx_names,
+        errors,
+        inputs,
+    } = collected;
     let mut by_dir: BTreeMap<&str, Vec<&LogFile>> = BTreeMap::new();
     for l in &logs {
         by_dir.entry(l.dir.as_str()).or_default().push(l);
@@ -266,7 +271,12 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
                     let k = Kind::of(op);
                     // A "Done with snapshot 'x'" after a create cluster's
                     // stun names that cluster's snapshot.
-                    if let (Some(c), Op::Create { snapshot: Some(s), .. }) = (cur.as_mut(), op)
+                    if let (
+                        Some(c),
+                        Op::Create {
+                            snapshot: Some(s), ..
+                        },
+                    ) = (cur.as_mut(), op)
                         && let Some((Kind::Create, snap @ None, _)) = c.marker.as_mut()
                     {
                         *snap = Some(s.clone());
@@ -281,11 +291,17 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
                 RecordKind::Stun { us, text } if in_scope(i.time) => {
                     let joins = cur.as_ref().is_some_and(|c| {
                         let marker = c.marker.as_ref().map(|m| m.0);
-                        i.time - c.end <= opts.gap_ms && kinds_since.iter().all(|k| Some(*k) == marker)
+                        i.time - c.end <= opts.gap_ms
+                            && kinds_since.iter().all(|k| Some(*k) == marker)
                     });
                     if !joins {
                         clusters.extend(cur.take());
-                        cur = Some(Building { marker: latest.take(), events: Vec::new(), start: i.time, end: i.time });
+                        cur = Some(Building {
+                            marker: latest.take(),
+                            events: Vec::new(),
+                            start: i.time,
+                            end: i.time,
+                        });
                     }
                     let c = cur.as_mut().expect("a cluster is open");
                     c.events.push(events.len());
@@ -317,9 +333,9 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             let (kind, source) = match &c.marker {
                 Some((k, ..)) => (*k, KindSource::Marker),
                 None => {
-                    let after_create = kinded
-                        .last()
-                        .is_some_and(|(p, k, _)| *k == Kind::Create && c.start - p.end <= HEURISTIC_PAIR_MS);
+                    let after_create = kinded.last().is_some_and(|(p, k, _)| {
+                        *k == Kind::Create && c.start - p.end <= HEURISTIC_PAIR_MS
+                    });
                     let kind = if after_create {
                         Kind::Consolidate
                     } else if c.events.len() == 1 {
@@ -332,7 +348,13 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             };
             kinded.push((c, kind, source));
         }
-        vms.push(VmBuild { host, vm, dir: dir.to_owned(), events, clusters: kinded });
+        vms.push(VmBuild {
+            host,
+            vm,
+            dir: dir.to_owned(),
+            events,
+            clusters: kinded,
+        });
     }
 
     vms.sort_by(|a, b| (&a.host, &a.vm, &a.dir).cmp(&(&b.host, &b.vm, &b.dir)));
@@ -345,7 +367,14 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         clusters: Vec::new(),
         windows: Vec::new(),
         events: Vec::new(),
-        summary: Summary { events: 0, vms: 0, max_us: 0, risk: 0, failover: 0, recommended_qos_s: None },
+        summary: Summary {
+            events: 0,
+            vms: 0,
+            max_us: 0,
+            risk: 0,
+            failover: 0,
+            recommended_qos_s: None,
+        },
         min_us: opts.min_us,
     };
     let mut next_id = 1u64;
@@ -406,7 +435,9 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             .collect();
         report.windows.extend(windows);
 
-        report.vms.push(vm_stats(&v.host, &v.vm, &v.dir, &v.events, &opts.qos));
+        report
+            .vms
+            .push(vm_stats(&v.host, &v.vm, &v.dir, &v.events, &opts.qos));
         report.events.append(&mut v.events);
     }
 
@@ -441,7 +472,13 @@ fn vm_stats(host: &str, vm: &str, dir: &str, events: &[Event], q: &Qos) -> VmRep
             Verdict::Ok => {}
         }
     }
-    let pct = |p: f64| if events.is_empty() { 0 } else { h.value_at_quantile(p).min(max_us) };
+    let pct = |p: f64| {
+        if events.is_empty() {
+            0
+        } else {
+            h.value_at_quantile(p).min(max_us)
+        }
+    };
     VmReport {
         host: host.to_owned(),
         vm: vm.to_owned(),

@@ -106,6 +106,9 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 }
 
 fn parse_time(s: &str) -> Result<EpochMs, String> {
-    time::parse_user_time(s)
-        .ok_or_else(|| format!("'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"))
+    time::parse_user_time(s).ok_or_else(|| {
+        format!(
+            "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"
+        )
+    })
 }

@@ -44,7 +44,8 @@ pub fn escape_str(s: &str) -> String {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn push_char(out: &mut String, c: char) {
@@ -73,7 +74,10 @@ mod tests {
         assert_eq!(escape_bytes(b"a\tb\nc\rd"), "a\\tb\\nc\\rd");
         assert_eq!(escape_bytes(b"\x1b[31mred\x07"), "\\e[31mred\\u{0007}");
         assert_eq!(escape_bytes(b"caf\xe9"), "caf\\xE9");
-        assert_eq!(escape_bytes("x\u{202E}y\u{85}".as_bytes()), "x\\u{202E}y\\u{0085}");
+        assert_eq!(
+            escape_bytes("x\u{202E}y\u{85}".as_bytes()),
+            "x\\u{202E}y\\u{0085}"
+        );
         assert_eq!(escape_bytes("Ärger ✓".as_bytes()), "Ärger ✓");
         assert_eq!(escape_str("C:\\VMs\\db1"), "C:\\VMs\\db1");
         assert_eq!(escape_str("a\u{0}b"), "a\\u{0000}b");

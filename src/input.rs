@@ -90,7 +90,10 @@ pub struct Collected {
 
 impl Collected {
     fn error(&mut self, source: &str, message: impl Into<String>) {
-        self.errors.push(InputError { source: source.to_owned(), message: message.into() });
+        self.errors.push(InputError {
+            source: source.to_owned(),
+            message: message.into(),
+        });
     }
 
     fn absorb(&mut self, other: Collected) {
@@ -127,8 +130,11 @@ pub fn sniff(head: &[u8]) -> Kind {
 /// Bytes needed by [`sniff`].
 const SNIFF_LEN: usize = 512;
 
+/// A stream whose first bytes were read for sniffing and are replayed.
+type Replayed<R> = io::Chain<Cursor<Vec<u8>>, R>;
+
 /// Reads up to `n` bytes and returns them with a reader that replays them.
-fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, io::Chain<Cursor<Vec<u8>>, R>)> {
+fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, Replayed<R>)> {
     let mut head = Vec::with_capacity(n);
     (&mut r).take(n as u64).read_to_end(&mut head)?;
     Ok((head.clone(), Cursor::new(head).chain(r)))
@@ -143,7 +149,11 @@ pub fn log_rank(base: &[u8]) -> Option<u32> {
     if n.is_empty() || n.len() > 6 || !n.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    std::str::from_utf8(n).ok()?.parse::<u32>().ok().map(|n| n + 1)
+    std::str::from_utf8(n)
+        .ok()?
+        .parse::<u32>()
+        .ok()
+        .map(|n| n + 1)
 }
 
 /// A log member name, compressed or not.
@@ -153,7 +163,9 @@ pub fn is_log_name(base: &[u8]) -> bool {
 
 /// A member worth opening as an archive.
 pub fn is_archive_name(base: &[u8]) -> bool {
-    [&b".tgz"[..], b".tar", b".zip", b".gz"].iter().any(|ext| base.ends_with(ext))
+    [&b".tgz"[..], b".tar", b".zip", b".gz"]
+        .iter()
+        .any(|ext| base.ends_with(ext))
 }
 
 fn basename(path: &[u8]) -> &[u8] {
@@ -230,7 +242,11 @@ impl Node {
         let p = parent(&self.name);
         let dir_name = (!basename(p).is_empty()).then(|| escape_bytes(basename(p)));
         if self.container.is_empty() {
-            let shown = if p.is_empty() { ".".to_owned() } else { escape_bytes(p) };
+            let shown = if p.is_empty() {
+                ".".to_owned()
+            } else {
+                escape_bytes(p)
+            };
             let dir_name = dir_name.or_else(|| {
                 let d = self.disk_dir.as_ref()?.canonicalize().ok()?;
                 Some(escape_str(&d.file_name()?.to_string_lossy()))
@@ -260,7 +276,14 @@ pub fn collect(inputs: &[InputPath]) -> Collected {
                 let mut out = Collected::default();
                 let mut stats = Stats::default();
                 Reader { stats: &mut stats }.stream(Box::new(io::stdin().lock()), &node, &mut out);
-                (InputSummary { path: "-".into(), logs: stats.logs, bytes: stats.bytes }, out)
+                (
+                    InputSummary {
+                        path: "-".into(),
+                        logs: stats.logs,
+                        bytes: stats.bytes,
+                    },
+                    out,
+                )
             }
             InputPath::Path(p) => collect_path(p),
         };
@@ -280,7 +303,10 @@ struct Stats {
 fn collect_path(path: &Path) -> (InputSummary, Collected) {
     let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
     let mut out = Collected::default();
-    let mut summary = InputSummary { path: shown.clone(), ..Default::default() };
+    let mut summary = InputSummary {
+        path: shown.clone(),
+        ..Default::default()
+    };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -290,7 +316,10 @@ fn collect_path(path: &Path) -> (InputSummary, Collected) {
     };
     let mut files: Vec<(PathBuf, bool)> = Vec::new();
     if meta.is_dir() {
-        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
                     let base = e.file_name().as_encoded_bytes();
@@ -300,11 +329,17 @@ fn collect_path(path: &Path) -> (InputSummary, Collected) {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let at = e.path().map_or(shown.clone(), |p| escape_bytes(p.as_os_str().as_encoded_bytes()));
+                    let at = e.path().map_or(shown.clone(), |p| {
+                        escape_bytes(p.as_os_str().as_encoded_bytes())
+                    });
                     let msg = if e.loop_ancestor().is_some() {
-                        "symbolic link loop: it points back to a directory above it; not followed".to_owned()
+                        "symbolic link loop: it points back to a directory above it; not followed"
+                            .to_owned()
                     } else {
-                        format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                        format!(
+                            "cannot read: {}",
+                            e.io_error().map_or(e.to_string(), |io| io.to_string())
+                        )
                     };
                     out.error(&at, msg);
                 }
@@ -341,7 +376,9 @@ fn attach_disk_vmx(all: &mut Collected) {
         .filter(|(d, _)| seen.insert(d.clone()))
         .collect();
     for (key, dir) in dirs {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut vmx: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "vmx"))
@@ -361,7 +398,9 @@ fn attach_disk_vmx(all: &mut Collected) {
 fn read_vmx<R: Read>(r: R) -> Option<String> {
     let mut buf = Vec::new();
     r.take(MAX_VMX).read_to_end(&mut buf).ok()?;
-    buf.split(|&c| c == b'\n').find_map(line::vmx_display_name).map(escape_bytes)
+    buf.split(|&c| c == b'\n')
+        .find_map(line::vmx_display_name)
+        .map(escape_bytes)
 }
 
 struct Reader<'s> {
@@ -376,12 +415,19 @@ impl Reader<'_> {
             Ok(f) => f,
             Err(e) => return out.error(&shown, format!("cannot open: {e}")),
         };
-        let mtime = f.metadata().ok().and_then(|m| m.modified().ok()).map(epoch_secs);
+        let mtime = f
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .map(epoch_secs);
         let node = Node {
             source: shown.clone(),
             container: String::new(),
             name: path.as_os_str().as_encoded_bytes().to_vec(),
-            disk_dir: Some(path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)),
+            disk_dir: Some(
+                path.parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            ),
             mtime,
             depth: 0,
             named,
@@ -426,11 +472,16 @@ impl Reader<'_> {
         // log is part of that file.
         let (head, dec) = match peek(MultiGzDecoder::new(r), SNIFF_LEN) {
             Ok(x) => x,
-            Err(e) => return out.error(&node.source, format!("corrupt gzip data at the start: {e}")),
+            Err(e) => {
+                return out.error(&node.source, format!("corrupt gzip data at the start: {e}"));
+            }
         };
         if sniff(&head) == Kind::Gzip {
             if node.depth >= MAX_DEPTH {
-                return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+                return out.error(
+                    &node.source,
+                    format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
+                );
             }
             inner.depth += 1;
         }
@@ -439,29 +490,50 @@ impl Reader<'_> {
 
     fn tar(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         if node.depth >= MAX_DEPTH {
-            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+            return out.error(
+                &node.source,
+                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
+            );
         }
         let mut ar = tar::Archive::new(r);
-        let entries = match ar.entries() {
-            Ok(e) => e,
-            Err(e) => return out.error(&node.source, format!("unreadable tar archive: {e}")),
-        };
         let mut count = 0u64;
-        for entry in entries {
-            let mut entry = match entry {
+        {
+            let entries = match ar.entries() {
                 Ok(e) => e,
-                Err(e) => {
-                    return out.error(&node.source, format!("tar archive damaged after {count} members: {e}"));
-                }
+                Err(e) => return out.error(&node.source, format!("unreadable tar archive: {e}")),
             };
-            count += 1;
-            if !entry.header().entry_type().is_file() {
-                continue;
+            for entry in entries {
+                let mut entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        return out.error(
+                            &node.source,
+                            format!("tar archive damaged after {count} members: {e}"),
+                        );
+                    }
+                };
+                count += 1;
+                if !entry.header().entry_type().is_file() {
+                    continue;
+                }
+                let path = entry.path_bytes().into_owned();
+                let mtime = entry
+                    .header()
+                    .mtime()
+                    .ok()
+                    .and_then(|m| i64::try_from(m).ok());
+                let child = node.member(&path, mtime);
+                self.member(&mut entry, &child, out);
             }
-            let path = entry.path_bytes().into_owned();
-            let mtime = entry.header().mtime().ok().and_then(|m| i64::try_from(m).ok());
-            let child = node.member(&path, mtime);
-            self.member(&mut entry, &child, out);
+        }
+        // Read past the end-of-archive blocks to the end of the stream, so
+        // that a gzip layer below checks its trailer: a bundle cut short
+        // after its last member is still reported as damaged.
+        if let Err(e) = io::copy(&mut ar.into_inner(), &mut io::sink()) {
+            out.error(
+                &node.source,
+                format!("archive damaged after its last member ({count} members read): {e}"),
+            );
         }
     }
 
@@ -469,7 +541,10 @@ impl Reader<'_> {
     /// that is damaged, fall back to walking the local headers.
     fn zip_file(&mut self, f: File, path: &Path, node: &Node, out: &mut Collected) {
         if node.depth >= MAX_DEPTH {
-            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+            return out.error(
+                &node.source,
+                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
+            );
         }
         let mut ar = match zip::ZipArchive::new(BufReader::new(f)) {
             Ok(ar) => ar,
@@ -487,7 +562,10 @@ impl Reader<'_> {
             let mut zf = match ar.by_index(i) {
                 Ok(zf) => zf,
                 Err(e) => {
-                    out.error(&node.source, format!("zip member {} of {members} unreadable: {e}", i + 1));
+                    out.error(
+                        &node.source,
+                        format!("zip member {} of {members} unreadable: {e}", i + 1),
+                    );
                     continue;
                 }
             };
@@ -503,7 +581,10 @@ impl Reader<'_> {
     /// A zip read front to back, for zips inside other streams.
     fn zip_stream(&mut self, mut r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         if node.depth >= MAX_DEPTH {
-            return out.error(&node.source, format!("archives nested deeper than {MAX_DEPTH} levels; not opened"));
+            return out.error(
+                &node.source,
+                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
+            );
         }
         let mut count = 0u64;
         loop {
@@ -519,7 +600,10 @@ impl Reader<'_> {
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    return out.error(&node.source, format!("zip archive damaged after {count} members: {e}"));
+                    return out.error(
+                        &node.source,
+                        format!("zip archive damaged after {count} members: {e}"),
+                    );
                 }
             }
         }
@@ -531,10 +615,10 @@ impl Reader<'_> {
         let base = node.base();
         if is_log_name(base) || is_archive_name(base) {
             self.stream(Box::new(r), node, out);
-        } else if base.ends_with(b".vmx") {
-            if let Some(name) = read_vmx(r) {
-                out.vmx_names.insert(node.dir().0, name);
-            }
+        } else if base.ends_with(b".vmx")
+            && let Some(name) = read_vmx(r)
+        {
+            out.vmx_names.insert(node.dir().0, name);
         }
     }
 
@@ -548,7 +632,10 @@ impl Reader<'_> {
         if let Some(e) = err {
             out.error(
                 &node.source,
-                format!("read failed after {} bytes: {}; events before that point are reported", e.bytes_read, e.error),
+                format!(
+                    "read failed after {} bytes: {}; events before that point are reported",
+                    e.bytes_read, e.error
+                ),
             );
         }
         finish_log(res, node, out);
@@ -584,7 +671,9 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
         }
     }
     for (i, records) in groups.into_iter().enumerate() {
-        if i > 0 && records.is_empty() {
+        // A saved grep's own share is empty: its lines belong to the files
+        // its prefixes name.
+        if records.is_empty() && (i > 0 || !res.grep_names.is_empty()) {
             continue;
         }
         let entries = resolve_times(records, mtime);
@@ -606,7 +695,10 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
         let (gdir, gdir_name) = if p.is_empty() {
             (dir.clone(), dir_name.clone())
         } else {
-            (format!("{}:{}", node.source, escape_bytes(p)), Some(escape_bytes(basename(p))))
+            (
+                format!("{}:{}", node.source, escape_bytes(p)),
+                Some(escape_bytes(basename(p))),
+            )
         };
         out.logs.push(LogFile {
             source: escape_bytes(name),
@@ -630,7 +722,11 @@ fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> Vec<Entry> {
     for r in records.into_iter().rev() {
         let (time_ms, approx) = match r.time {
             LineTime::Utc(ms) => (ms, false),
-            LineTime::NoYear { month, day, ms_of_day } => {
+            LineTime::NoYear {
+                month,
+                day,
+                ms_of_day,
+            } => {
                 if month > next_month {
                     year -= 1;
                 }
@@ -638,7 +734,12 @@ fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> Vec<Entry> {
                 (time::epoch_ms(year, month, day, ms_of_day), true)
             }
         };
-        entries.push(Entry { time_ms, approx, line_no: r.line_no, kind: r.kind });
+        entries.push(Entry {
+            time_ms,
+            approx,
+            line_no: r.line_no,
+            kind: r.kind,
+        });
     }
     entries.reverse();
     entries
@@ -669,7 +770,11 @@ mod tests {
     #[test]
     fn no_year_times_step_back_over_new_year() {
         let rec = |month, day| scan::Record {
-            time: LineTime::NoYear { month, day, ms_of_day: 0 },
+            time: LineTime::NoYear {
+                month,
+                day,
+                ms_of_day: 0,
+            },
             line_no: 1,
             origin: 0,
             kind: RecordKind::Hostname("h".into()),
@@ -677,8 +782,14 @@ mod tests {
         // mtime 2010-01-01T00:10:00Z
         let mtime = time::epoch_ms(2010, 1, 1, 600_000) / 1000;
         let e = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime);
-        assert_eq!(time::format_rfc3339_ms(e[0].time_ms), "2009-12-31T00:00:00.000Z");
-        assert_eq!(time::format_rfc3339_ms(e[1].time_ms), "2010-01-01T00:00:00.000Z");
+        assert_eq!(
+            time::format_rfc3339_ms(e[0].time_ms),
+            "2009-12-31T00:00:00.000Z"
+        );
+        assert_eq!(
+            time::format_rfc3339_ms(e[1].time_ms),
+            "2010-01-01T00:00:00.000Z"
+        );
         assert!(e[0].approx);
     }
 }

@@ -46,14 +46,20 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let qos = match (&args.qos, &args.cpf) {
         (Some(us), _) => {
             anyhow::ensure!(*us > 0, "--qos must be longer than 0");
-            Qos { us: *us, source: QosSource::Flag }
+            Qos {
+                us: *us,
+                source: QosSource::Flag,
+            }
         }
         (None, Some(path)) => {
             let shown = escape::escape_bytes(path.as_encoded_bytes());
             let text = std::fs::read(path).with_context(|| format!("cannot read --cpf {shown}"))?;
             qos::from_cpf(&text, &shown)?
         }
-        (None, None) => Qos { us: qos::DEFAULT_QOS_US, source: QosSource::Default },
+        (None, None) => Qos {
+            us: qos::DEFAULT_QOS_US,
+            source: QosSource::Default,
+        },
     };
     let vm = match &args.vm {
         Some(pat) => Some(
@@ -67,20 +73,30 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
     if let Some(n) = args.threads {
         // Fails only if a pool exists already (e.g. when called twice in-process).
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
 
     let inputs: Vec<InputPath> = if args.paths.is_empty() {
         if io::stdin().is_terminal() {
             eprintln!("stunscan: no PATH given and standard input is a terminal.\n");
-            eprintln!("Usage: stunscan [OPTIONS] [PATH]...\n\nTry 'stunscan --help' for more information.");
+            eprintln!(
+                "Usage: stunscan [OPTIONS] [PATH]...\n\nTry 'stunscan --help' for more information."
+            );
             return Ok(exit::ERROR);
         }
         vec![InputPath::Stdin]
     } else {
         args.paths
             .iter()
-            .map(|p| if p == "-" { InputPath::Stdin } else { InputPath::Path(p.into()) })
+            .map(|p| {
+                if p == "-" {
+                    InputPath::Stdin
+                } else {
+                    InputPath::Path(p.into())
+                }
+            })
             .collect()
     };
 
@@ -102,14 +118,23 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     }
 
     let stdout_tty = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if stdout_tty { Format::Table } else { Format::Tsv });
+    let format = args.format.unwrap_or(if stdout_tty {
+        Format::Table
+    } else {
+        Format::Tsv
+    });
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => stdout_tty && !no_color,
     };
-    let style = render::Style { format, header: args.header, color, top: args.top };
+    let style = render::Style {
+        format,
+        header: args.header,
+        color,
+        top: args.top,
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = render::render(&report, style, &mut out).and_then(|()| out.flush());

@@ -16,7 +16,11 @@ pub enum LineTime {
     Utc(EpochMs),
     /// The old ESX 4 / Workstation ≤ 7 header: no year, no offset. The year
     /// is supplied later from the file's modification time.
-    NoYear { month: u32, day: u32, ms_of_day: i64 },
+    NoYear {
+        month: u32,
+        day: u32,
+        ms_of_day: i64,
+    },
 }
 
 /// Which header family a line used; decides where the message may start.
@@ -67,7 +71,10 @@ pub enum Message<'a> {
 /// An operation marker: decides the kind of the stuns that follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpMarker<'a> {
-    Create { snapshot: Option<&'a [u8]>, quiesced: Option<bool> },
+    Create {
+        snapshot: Option<&'a [u8]>,
+        quiesced: Option<bool>,
+    },
     Consolidate,
     Migrate,
 }
@@ -100,11 +107,17 @@ fn parse_grep_prefixed(line: &[u8]) -> Option<Header<'_>> {
     }
     let mut after = &line[at + 5..];
     let mut grep_line = None;
-    let n = after.iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+    let n = after
+        .iter()
+        .take(20)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     // `grep -n`: digits then ':' — but a timestamp also starts with digits,
     // so only take them when a ':' follows straight away.
     if n > 0 && after.get(n) == Some(&b':') {
-        grep_line = std::str::from_utf8(&after[..n]).ok().and_then(|s| s.parse().ok());
+        grep_line = std::str::from_utf8(&after[..n])
+            .ok()
+            .and_then(|s| s.parse().ok());
         after = &after[n + 1..];
     }
     let mut h = parse_header_at_start(after)?;
@@ -115,7 +128,11 @@ fn parse_grep_prefixed(line: &[u8]) -> Option<Header<'_>> {
 
 /// A thread name: printable, no spaces, no `|`, at most 64 bytes.
 fn take_thread(b: &[u8], stop: u8) -> Option<(&[u8], usize)> {
-    let n = b.iter().take(65).take_while(|&&c| c != stop && c > b' ' && c != 0x7f && c != b'|').count();
+    let n = b
+        .iter()
+        .take(65)
+        .take_while(|&&c| c != stop && c > b' ' && c != 0x7f && c != b'|')
+        .count();
     if n == 0 || n > 64 || b.get(n) != Some(&stop) {
         return None;
     }
@@ -195,7 +212,11 @@ fn parse_old_header(line: &[u8]) -> Option<Header<'_>> {
     let (thread, n) = take_thread(b, b'|')?;
     let rest = b[n..].strip_prefix(b" ")?;
     Some(Header {
-        time: LineTime::NoYear { month, day, ms_of_day },
+        time: LineTime::NoYear {
+            month,
+            day,
+            ms_of_day,
+        },
         family: Family::Old,
         continuation: false,
         thread,
@@ -209,7 +230,10 @@ fn parse_old_header(line: &[u8]) -> Option<Header<'_>> {
 fn strip_level_token(rest: &[u8]) -> &[u8] {
     match rest {
         [l, a, b, c, b':', b' ', tail @ ..]
-            if l.is_ascii_uppercase() && a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+            if l.is_ascii_uppercase()
+                && a.is_ascii_digit()
+                && b.is_ascii_digit()
+                && c.is_ascii_digit() =>
         {
             tail
         }
@@ -224,7 +248,9 @@ fn is_opid(tok: &[u8]) -> bool {
     !tok.is_empty()
         && tok.len() <= 128
         && tok.last() != Some(&b':')
-        && tok.iter().all(|&c| c.is_ascii_alphanumeric() || b"-_.=@/:+#".contains(&c))
+        && tok
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"-_.=@/:+#".contains(&c))
 }
 
 impl<'a> Header<'a> {
@@ -251,7 +277,10 @@ impl<'a> Header<'a> {
     }
 }
 
-const STUN_SPELLINGS: [&[u8]; 2] = [b"Checkpoint_Unstun: vm stopped for ", b"CheckpointUnstun: vm stopped for "];
+const STUN_SPELLINGS: [&[u8]; 2] = [
+    b"Checkpoint_Unstun: vm stopped for ",
+    b"CheckpointUnstun: vm stopped for ",
+];
 
 /// Classifies a message that starts at `msg`.
 pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
@@ -263,14 +292,16 @@ pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
                     return parse_stun_value(tail);
                 }
             }
-            msg.starts_with(b"Consolidate").then_some(Message::Op(OpMarker::Consolidate))
+            msg.starts_with(b"Consolidate")
+                .then_some(Message::Op(OpMarker::Consolidate))
         }
         b'S' => snapshot_marker(msg),
         b'M' => {
             // `Migrate: …`, `Migrate_Open: …` are vMotion / hot-add;
             // `MigrateBusMemPrealloc:` is logged at every power-on and is not.
             let tail = msg.strip_prefix(b"Migrate")?;
-            matches!(tail.first(), Some(b':' | b'_' | b' ')).then_some(Message::Op(OpMarker::Migrate))
+            matches!(tail.first(), Some(b':' | b'_' | b' '))
+                .then_some(Message::Op(OpMarker::Migrate))
         }
         b'D' => display_name(msg),
         b'H' => {
@@ -294,7 +325,10 @@ fn parse_stun_value(tail: &[u8]) -> Option<Message<'static>> {
     }
     let mut v: u64 = 0;
     for &c in &tail[..n] {
-        match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))) {
+        match v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+        {
             Some(nv) => v = nv,
             None => return Some(Message::StunOverflow),
         }
@@ -305,14 +339,17 @@ fn parse_stun_value(tail: &[u8]) -> Option<Message<'static>> {
 fn snapshot_marker(msg: &[u8]) -> Option<Message<'_>> {
     if let Some(tail) = msg.strip_prefix(b"SnapshotVMX_TakeSnapshot start: ") {
         let snapshot = tail.strip_prefix(b"'").map(|t| {
-            let end = memchr::memmem::find(t, b"', ").or_else(|| memchr::memrchr(b'\'', t)).unwrap_or(t.len());
+            let end = memchr::memmem::find(t, b"', ")
+                .or_else(|| memchr::memrchr(b'\'', t))
+                .unwrap_or(t.len());
             &t[..end]
         });
-        let quiesced = memchr::memmem::find(tail, b"quiesced=").and_then(|i| match tail.get(i + 9) {
-            Some(b'0') => Some(false),
-            Some(b'1') => Some(true),
-            _ => None,
-        });
+        let quiesced =
+            memchr::memmem::find(tail, b"quiesced=").and_then(|i| match tail.get(i + 9) {
+                Some(b'0') => Some(false),
+                Some(b'1') => Some(true),
+                _ => None,
+            });
         return Some(Message::Op(OpMarker::Create { snapshot, quiesced }));
     }
     if let Some(tail) = msg.strip_prefix(b"SnapshotVMXTakeSnapshotComplete:") {
@@ -320,7 +357,10 @@ fn snapshot_marker(msg: &[u8]) -> Option<Message<'_>> {
             let t = &tail[i + 10..];
             &t[..memchr::memrchr(b'\'', t).unwrap_or(t.len())]
         });
-        return Some(Message::Op(OpMarker::Create { snapshot, quiesced: None }));
+        return Some(Message::Op(OpMarker::Create {
+            snapshot,
+            quiesced: None,
+        }));
     }
     if msg.starts_with(b"SnapshotVMXConsolidate") || msg.starts_with(b"SnapshotVMX_Consolidate") {
         return Some(Message::Op(OpMarker::Consolidate));
@@ -363,7 +403,11 @@ fn trim_start(b: &[u8]) -> &[u8] {
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
-    let n = b.iter().rev().take_while(|&&c| c == b' ' || c == b'\t' || c == b'\r').count();
+    let n = b
+        .iter()
+        .rev()
+        .take_while(|&&c| c == b' ' || c == b'\t' || c == b'\r')
+        .count();
     &b[..b.len() - n]
 }
 
@@ -390,24 +434,55 @@ mod tests {
     #[test]
     fn every_header_family_yields_the_stun() {
         for (line, us) in [
-            ("2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 188405 us", 188405),
-            ("2024-01-29T15:56:49.259Z In(05) vcpu-0 Checkpoint_Unstun: vm stopped for 5 us", 5),
-            ("2015-10-27T22:01:42.149Z| vcpu-0| I120: Checkpoint_Unstun: vm stopped for 188405 us", 188405),
-            ("2012-03-23T16:22:51.876Z| vcpu-0| Checkpoint_Unstun: vm stopped for 3658889 us", 3658889),
-            ("2020-05-21T20:04:24.263-07:00| vcpu-0| I125: CheckpointUnstun: vm stopped for 7 us", 7),
-            ("Apr 17 22:14:49.605: vcpu-0| Checkpoint_Unstun: vm stopped for 5000000 us", 5000000),
-            ("Apr  7 22:14:49.605: vcpu-0| I120: Checkpoint_Unstun: vm stopped for 6 us", 6),
-            ("vmware-3.log:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 38123 us", 38123),
-            ("./a/vmware.log:12:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1 us\r", 1),
+            (
+                "2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 188405 us",
+                188405,
+            ),
+            (
+                "2024-01-29T15:56:49.259Z In(05) vcpu-0 Checkpoint_Unstun: vm stopped for 5 us",
+                5,
+            ),
+            (
+                "2015-10-27T22:01:42.149Z| vcpu-0| I120: Checkpoint_Unstun: vm stopped for 188405 us",
+                188405,
+            ),
+            (
+                "2012-03-23T16:22:51.876Z| vcpu-0| Checkpoint_Unstun: vm stopped for 3658889 us",
+                3658889,
+            ),
+            (
+                "2020-05-21T20:04:24.263-07:00| vcpu-0| I125: CheckpointUnstun: vm stopped for 7 us",
+                7,
+            ),
+            (
+                "Apr 17 22:14:49.605: vcpu-0| Checkpoint_Unstun: vm stopped for 5000000 us",
+                5000000,
+            ),
+            (
+                "Apr  7 22:14:49.605: vcpu-0| I120: Checkpoint_Unstun: vm stopped for 6 us",
+                6,
+            ),
+            (
+                "vmware-3.log:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 38123 us",
+                38123,
+            ),
+            (
+                "./a/vmware.log:12:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1 us\r",
+                1,
+            ),
         ] {
             assert_eq!(msg(line), Some(Message::Stun(us)), "{line}");
         }
-        assert_eq!(utc("2020-05-21T20:04:24.263-07:00| vcpu-0| I125: x"), "2020-05-22T03:04:24.263Z");
+        assert_eq!(
+            utc("2020-05-21T20:04:24.263-07:00| vcpu-0| I125: x"),
+            "2020-05-22T03:04:24.263Z"
+        );
     }
 
     #[test]
     fn grep_prefix_is_reported() {
-        let h = parse_header(b"./vmfs/db1/vmware.log:42:2017-01-04T22:15:58.846Z| vcpu-0| I125: x").unwrap();
+        let h = parse_header(b"./vmfs/db1/vmware.log:42:2017-01-04T22:15:58.846Z| vcpu-0| I125: x")
+            .unwrap();
         assert_eq!(h.grep_name, Some(&b"./vmfs/db1/vmware.log"[..]));
         assert_eq!(h.grep_line, Some(42));
     }
@@ -431,7 +506,9 @@ mod tests {
             assert!(!matches!(msg(line), Some(Message::Stun(_))), "{line}");
         }
         assert_eq!(
-            msg("2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1234567890123456789012345 us"),
+            msg(
+                "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1234567890123456789012345 us"
+            ),
             Some(Message::StunOverflow)
         );
     }
@@ -439,32 +516,71 @@ mod tests {
     #[test]
     fn markers() {
         assert_eq!(
-            msg("2023-12-05T17:42:40.666Z In(05) vmx vim-cmd-09-a45d SnapshotVMX_TakeSnapshot start: 'nightly', deviceState=0, quiesced=1, x"),
-            Some(Message::Op(OpMarker::Create { snapshot: Some(b"nightly"), quiesced: Some(true) }))
+            msg(
+                "2023-12-05T17:42:40.666Z In(05) vmx vim-cmd-09-a45d SnapshotVMX_TakeSnapshot start: 'nightly', deviceState=0, quiesced=1, x"
+            ),
+            Some(Message::Op(OpMarker::Create {
+                snapshot: Some(b"nightly"),
+                quiesced: Some(true)
+            }))
         );
         assert_eq!(
-            msg("2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMXTakeSnapshotComplete: Done with snapshot 'nightly': 1"),
-            Some(Message::Op(OpMarker::Create { snapshot: Some(&b"nightly"[..]), quiesced: None }))
+            msg(
+                "2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMXTakeSnapshotComplete: Done with snapshot 'nightly': 1"
+            ),
+            Some(Message::Op(OpMarker::Create {
+                snapshot: Some(&b"nightly"[..]),
+                quiesced: None
+            }))
         );
-        assert_eq!(msg("2017-01-04T21:30:20.000Z| vmx| I125: ConsolidateStart: x"), Some(Message::Op(OpMarker::Consolidate)));
-        assert_eq!(msg("2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMX_Consolidate: x"), Some(Message::Op(OpMarker::Consolidate)));
-        assert_eq!(msg("2023-12-05T17:42:40.741Z In(05) vmx - Migrate: VM starting stun"), Some(Message::Op(OpMarker::Migrate)));
-        assert_eq!(msg("2023-02-02T15:00:25.394Z In(05) vmx MigrateBusMemPrealloc: BusMem preallocation begins."), None);
-        assert_eq!(msg("2024-01-29T15:56:49.259Z In(05) vmx Hostname=LAPTOP-25NBHP7S\r"), Some(Message::Hostname(b"LAPTOP-25NBHP7S")));
         assert_eq!(
-            msg("2024-01-29T15:56:49.441Z In(05) vmx DICT               displayName = \"Windows 10\""),
+            msg("2017-01-04T21:30:20.000Z| vmx| I125: ConsolidateStart: x"),
+            Some(Message::Op(OpMarker::Consolidate))
+        );
+        assert_eq!(
+            msg("2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMX_Consolidate: x"),
+            Some(Message::Op(OpMarker::Consolidate))
+        );
+        assert_eq!(
+            msg("2023-12-05T17:42:40.741Z In(05) vmx - Migrate: VM starting stun"),
+            Some(Message::Op(OpMarker::Migrate))
+        );
+        assert_eq!(
+            msg(
+                "2023-02-02T15:00:25.394Z In(05) vmx MigrateBusMemPrealloc: BusMem preallocation begins."
+            ),
+            None
+        );
+        assert_eq!(
+            msg("2024-01-29T15:56:49.259Z In(05) vmx Hostname=LAPTOP-25NBHP7S\r"),
+            Some(Message::Hostname(b"LAPTOP-25NBHP7S"))
+        );
+        assert_eq!(
+            msg(
+                "2024-01-29T15:56:49.441Z In(05) vmx DICT               displayName = \"Windows 10\""
+            ),
             Some(Message::DisplayName(b"Windows 10"))
         );
-        assert_eq!(msg("2024-01-29T15:56:49.441Z In(05) vmx DICT   pref.mruVM0.displayName = \"Windows 10\""), None);
+        assert_eq!(
+            msg(
+                "2024-01-29T15:56:49.441Z In(05) vmx DICT   pref.mruVM0.displayName = \"Windows 10\""
+            ),
+            None
+        );
         assert_eq!(
             msg("Apr 18 00:25:37.604: vmx| DICT               displayName = Euan_Hume_WebArcAss3 "),
             Some(Message::DisplayName(b"Euan_Hume_WebArcAss3"))
         );
         assert_eq!(
-            msg("2024-01-29T15:56:03.930Z In(05) vmx Log for VMware Player pid=5836 version=17.5.0 build=build-22583795"),
+            msg(
+                "2024-01-29T15:56:03.930Z In(05) vmx Log for VMware Player pid=5836 version=17.5.0 build=build-22583795"
+            ),
             Some(Message::Product(b"Player"))
         );
-        assert_eq!(vmx_display_name(b"displayName = \"db1-prod\"\r"), Some(&b"db1-prod"[..]));
+        assert_eq!(
+            vmx_display_name(b"displayName = \"db1-prod\"\r"),
+            Some(&b"db1-prod"[..])
+        );
         assert_eq!(vmx_display_name(b"displayName.x = \"no\""), None);
     }
 }

@@ -46,7 +46,11 @@ pub enum QosSource {
     Default,
     Flag,
     /// `--cpf`: the mirror whose QoS is the smallest, and how many there were.
-    Cpf { file: String, mirror: String, mirrors: usize },
+    Cpf {
+        file: String,
+        mirror: String,
+        mirrors: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +70,11 @@ impl Qos {
         match &self.source {
             QosSource::Default => format!("{q} (default)"),
             QosSource::Flag => format!("{q} (--qos)"),
-            QosSource::Cpf { file, mirror, mirrors } if *mirrors > 1 => {
+            QosSource::Cpf {
+                file,
+                mirror,
+                mirrors,
+            } if *mirrors > 1 => {
                 format!("{q} (mirror {mirror} in {file}, the smallest of {mirrors} mirrors)")
             }
             QosSource::Cpf { file, mirror, .. } => format!("{q} (mirror {mirror} in {file})"),
@@ -107,13 +115,20 @@ pub fn from_cpf(text: &[u8], file: &str) -> anyhow::Result<Qos> {
         if !in_mirrors || line.is_empty() {
             continue;
         }
-        let Some(eq) = line.iter().position(|&c| c == b'=') else { continue };
+        let Some(eq) = line.iter().position(|&c| c == b'=') else {
+            continue;
+        };
         let name = crate::escape::escape_bytes(line[..eq].trim_ascii());
-        let field = line[eq + 1..].split(|&c| c == b',').nth(4).map(<[u8]>::trim_ascii);
+        let field = line[eq + 1..]
+            .split(|&c| c == b',')
+            .nth(4)
+            .map(<[u8]>::trim_ascii);
         let ms = field
             .and_then(|f| std::str::from_utf8(f).ok())
             .and_then(|f| f.parse::<u64>().ok())
-            .with_context(|| format!("{file}: mirror {name}: the fifth field (QOSTimeout, ms) is not a number"))?;
+            .with_context(|| {
+                format!("{file}: mirror {name}: the fifth field (QOSTimeout, ms) is not a number")
+            })?;
         if ms == 0 {
             bail!("{file}: mirror {name} has a QOSTimeout of 0 ms");
         }
@@ -125,7 +140,11 @@ pub fn from_cpf(text: &[u8], file: &str) -> anyhow::Result<Qos> {
     };
     Ok(Qos {
         us: ms.saturating_mul(1000),
-        source: QosSource::Cpf { file: file.to_owned(), mirror, mirrors },
+        source: QosSource::Cpf {
+            file: file.to_owned(),
+            mirror,
+            mirrors,
+        },
     })
 }
 
@@ -159,7 +178,14 @@ mod tests {
         let cpf = b"[ConfigFile]\r\nVersion=2023.1\r\n[Mirrors]\r\nPRODMIR=C8F3,2,1,1,8000,0,0\r\nREPMIR=AB12,2,1,0,4000,0,1,,\r\n[MirrorMember]\r\nX=1,2,3,4,1\r\n";
         let q = from_cpf(cpf, "iris.cpf").unwrap();
         assert_eq!(q.us, 4_000_000);
-        assert_eq!(q.source, QosSource::Cpf { file: "iris.cpf".into(), mirror: "REPMIR".into(), mirrors: 2 });
+        assert_eq!(
+            q.source,
+            QosSource::Cpf {
+                file: "iris.cpf".into(),
+                mirror: "REPMIR".into(),
+                mirrors: 2
+            }
+        );
         assert!(from_cpf(b"[Mirrors]\n", "x.cpf").is_err());
         assert!(from_cpf(b"[Mirrors]\nM=a,2,1,1,abc\n", "x.cpf").is_err());
     }

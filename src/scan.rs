@@ -45,7 +45,10 @@ fn searcher() -> &'static AhoCorasick {
 /// An operation marker, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    Create { snapshot: Option<String>, quiesced: Option<bool> },
+    Create {
+        snapshot: Option<String>,
+        quiesced: Option<bool>,
+    },
     Consolidate,
     Migrate,
 }
@@ -54,7 +57,10 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordKind {
     /// A stun of `us` microseconds; `text` is the original line, escaped.
-    Stun { us: u64, text: String },
+    Stun {
+        us: u64,
+        text: String,
+    },
     Op(Op),
     DisplayName(String),
     Hostname(String),
@@ -207,7 +213,10 @@ impl ScanState {
                     Some(_) => strip_grep_prefix(text),
                     None => text,
                 };
-                RecordKind::Stun { us, text: escape_bytes(text) }
+                RecordKind::Stun {
+                    us,
+                    text: escape_bytes(text),
+                }
             }
             Message::StunOverflow => {
                 self.out.line_errors.push(LineError {
@@ -228,7 +237,12 @@ impl ScanState {
             Message::Hostname(n) => RecordKind::Hostname(escape_bytes(n)),
             Message::Product(n) => RecordKind::Product(escape_bytes(n)),
         };
-        self.out.records.push(Record { time: h.time, line_no, origin, kind });
+        self.out.records.push(Record {
+            time: h.time,
+            line_no,
+            origin,
+            kind,
+        });
     }
 
     fn origin(&mut self, name: &[u8]) -> u32 {
@@ -250,7 +264,11 @@ fn strip_grep_prefix(line: &[u8]) -> &[u8] {
         return line;
     };
     let after = &line[at + 5..];
-    let n = after.iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+    let n = after
+        .iter()
+        .take(20)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if n > 0 && after.get(n) == Some(&b':') {
         &after[n + 1..]
     } else {
@@ -298,7 +316,9 @@ noise\r\n\
     #[test]
     fn over_long_line_is_skipped_and_the_next_line_still_counts() {
         let mut log = vec![b'x'; BLOCK * 3 + 17];
-        log.extend_from_slice(b"\n2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 5 us\n");
+        log.extend_from_slice(
+            b"\n2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 5 us\n",
+        );
         let (r, err) = scan(&log[..]);
         assert!(err.is_none());
         assert_eq!(r.long_lines, 1);
@@ -310,11 +330,20 @@ noise\r\n\
         let log = b"vmware-1.log:2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1 us\n\
 vmware.log:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 2 us\n";
         let (r, _) = scan(&log[..]);
-        assert_eq!(r.grep_names, vec![b"vmware-1.log".to_vec(), b"vmware.log".to_vec()]);
-        assert_eq!(r.records.iter().map(|r| r.origin).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            r.grep_names,
+            vec![b"vmware-1.log".to_vec(), b"vmware.log".to_vec()]
+        );
+        assert_eq!(
+            r.records.iter().map(|r| r.origin).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         match &r.records[1].kind {
             RecordKind::Stun { text, .. } => {
-                assert_eq!(text, "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 2 us")
+                assert_eq!(
+                    text,
+                    "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 2 us"
+                )
             }
             k => panic!("{k:?}"),
         }

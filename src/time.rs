@@ -101,13 +101,21 @@ pub fn parse_clock(b: &[u8]) -> Option<(i64, usize)> {
     let mut used = 8;
     if b.get(8) == Some(&b'.') {
         let frac = &b[9..];
-        let n = frac.iter().take(9).take_while(|c| c.is_ascii_digit()).count();
+        let n = frac
+            .iter()
+            .take(9)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if n == 0 {
             return None;
         }
         let mut milli = 0i64;
         for i in 0..3 {
-            milli = milli * 10 + frac.get(i).filter(|_| i < n).map_or(0, |c| i64::from(c - b'0'));
+            milli = milli * 10
+                + frac
+                    .get(i)
+                    .filter(|_| i < n)
+                    .map_or(0, |c| i64::from(c - b'0'));
         }
         ms += milli;
         used = 9 + n;
@@ -197,7 +205,10 @@ pub fn month_from_abbrev(b: &[u8]) -> Option<u32> {
         b"Dec",
     ];
     let b = b.get(..3)?;
-    MONTHS.iter().position(|m| &m[..] == b).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| &m[..] == b)
+        .map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]
@@ -245,9 +256,18 @@ mod tests {
     fn user_times() {
         let t = |s| parse_user_time(s).map(format_rfc3339_ms);
         assert_eq!(t("2017-01-04").as_deref(), Some("2017-01-04T00:00:00.000Z"));
-        assert_eq!(t("2017-01-04T22:15:00Z").as_deref(), Some("2017-01-04T22:15:00.000Z"));
-        assert_eq!(t("2017-01-04 22:15:00").as_deref(), Some("2017-01-04T22:15:00.000Z"));
-        assert_eq!(t("2017-01-04T23:15:00+01:00").as_deref(), Some("2017-01-04T22:15:00.000Z"));
+        assert_eq!(
+            t("2017-01-04T22:15:00Z").as_deref(),
+            Some("2017-01-04T22:15:00.000Z")
+        );
+        assert_eq!(
+            t("2017-01-04 22:15:00").as_deref(),
+            Some("2017-01-04T22:15:00.000Z")
+        );
+        assert_eq!(
+            t("2017-01-04T23:15:00+01:00").as_deref(),
+            Some("2017-01-04T22:15:00.000Z")
+        );
         assert_eq!(t("yesterday"), None);
     }
 }

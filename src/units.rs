@@ -4,7 +4,9 @@
 /// `1h`, or anything `humantime` accepts (`1m 30s`). Returns microseconds.
 pub fn parse_duration_us(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let scale: Option<u64> = match unit.trim() {
         "" | "s" | "sec" | "secs" => Some(1_000_000),

@@ -37,7 +37,7 @@ struct ErrorOut<'a> {
 }
 
 fn qos_ms(us: u64) -> serde_json::Number {
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         (us / 1000).into()
     } else {
         serde_json::Number::from_f64(us as f64 / 1000.0).unwrap_or_else(|| (us / 1000).into())
@@ -51,9 +51,20 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         inputs: report
             .inputs
             .iter()
-            .map(|i: &InputSummary| InputOut { path: &i.path, logs: i.logs, bytes: i.bytes })
+            .map(|i: &InputSummary| InputOut {
+                path: &i.path,
+                logs: i.logs,
+                bytes: i.bytes,
+            })
             .collect(),
-        errors: report.errors.iter().map(|e| ErrorOut { source: &e.source, message: &e.message }).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| ErrorOut {
+                source: &e.source,
+                message: &e.message,
+            })
+            .collect(),
         vms: &report.vms,
         clusters: &report.clusters,
         windows: &report.windows,

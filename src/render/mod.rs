@@ -22,7 +22,9 @@ pub struct Style {
 }
 
 /// The column order of `tsv` and `csv`.
-pub const COLUMNS: [&str; 9] = ["stun_us", "verdict", "time", "host", "vm", "kind", "cluster", "source", "line"];
+pub const COLUMNS: [&str; 9] = [
+    "stun_us", "verdict", "time", "host", "vm", "kind", "cluster", "source", "line",
+];
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     match style.format {

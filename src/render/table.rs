@@ -14,13 +14,14 @@ use crate::units::{human_span_ms, human_us, secs};
 
 fn new_table(style: Style, header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
     if style.color {
         t.enforce_styling();
     } else {
         t.force_no_tty();
     }
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -66,10 +67,24 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nVMs")?;
         let mut t = new_table(
             style,
-            &["host", "vm", "events", "p50", "p90", "p99", "max", "total stunned", "risk", "failover", "rec. QoS"],
+            &[
+                "host",
+                "vm",
+                "events",
+                "p50",
+                "p90",
+                "p99",
+                "max",
+                "total stunned",
+                "risk",
+                "failover",
+                "rec. QoS",
+            ],
         );
         for v in &r.vms {
-            let rec = v.recommended_qos_s.map_or("-".to_owned(), |s| format!("{s} s"));
+            let rec = v
+                .recommended_qos_s
+                .map_or("-".to_owned(), |s| format!("{s} s"));
             t.add_row(vec![
                 Cell::new(&v.host),
                 Cell::new(&v.vm),
@@ -91,7 +106,19 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nClusters (stuns at most the --gap apart)")?;
         let mut t = new_table(
             style,
-            &["#", "host", "vm", "kind", "snapshot", "start (UTC)", "end (UTC)", "events", "max", "total", "verdict"],
+            &[
+                "#",
+                "host",
+                "vm",
+                "kind",
+                "snapshot",
+                "start (UTC)",
+                "end (UTC)",
+                "events",
+                "max",
+                "total",
+                "verdict",
+            ],
         );
         for c in &r.clusters {
             let kind = match c.kind_source {
@@ -124,7 +151,16 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nBackup windows (snapshot create → consolidate)")?;
         let mut t = new_table(
             style,
-            &["host", "vm", "snapshot", "created (UTC)", "consolidated (UTC)", "snapshot lifetime", "max", "verdict"],
+            &[
+                "host",
+                "vm",
+                "snapshot",
+                "created (UTC)",
+                "consolidated (UTC)",
+                "snapshot lifetime",
+                "max",
+                "verdict",
+            ],
         );
         for w in &r.windows {
             t.add_row(vec![
@@ -146,7 +182,20 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         top.sort_by(|a, b| b.stun_us.cmp(&a.stun_us).then(a.time.cmp(&b.time)));
         top.truncate(style.top);
         writeln!(out, "\nTop {} stun{}", top.len(), plural(top.len() as u64))?;
-        let mut t = new_table(style, &["stun", "us", "verdict", "time (UTC)", "host", "vm", "kind", "#", "source:line"]);
+        let mut t = new_table(
+            style,
+            &[
+                "stun",
+                "us",
+                "verdict",
+                "time (UTC)",
+                "host",
+                "vm",
+                "kind",
+                "#",
+                "source:line",
+            ],
+        );
         for e in top {
             let time = format_rfc3339_ms(e.time) + if e.approx_time { " ~" } else { "" };
             t.add_row(vec![
@@ -163,14 +212,22 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out, "{t}")?;
         if r.events.iter().any(|e| e.approx_time) {
-            writeln!(out, "~ year taken from the log's modification time (old log format without a year)")?;
+            writeln!(
+                out,
+                "~ year taken from the log's modification time (old log format without a year)"
+            )?;
         }
     }
 
     writeln!(out)?;
     writeln!(out, "{}", verdict_line(r, style))?;
     if !r.errors.is_empty() {
-        writeln!(out, "{} input error{}: see standard error.", r.errors.len(), plural(r.errors.len() as u64))?;
+        writeln!(
+            out,
+            "{} input error{}: see standard error.",
+            r.errors.len(),
+            plural(r.errors.len() as u64)
+        )?;
     }
     Ok(())
 }

@@ -193,7 +193,7 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
                 "vm",
                 "kind",
                 "#",
-                "source:line",
+                "file:line",
             ],
         );
         for e in top {
@@ -207,7 +207,8 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
                 Cell::new(&e.vm),
                 Cell::new(e.kind.as_str()),
                 num(e.cluster),
-                Cell::new(format!("{}:{}", e.source, e.line)),
+                // Host and vm already say where; the full source is in tsv/json.
+                Cell::new(format!("{}:{}", short_source(&e.source), e.line)),
             ]);
         }
         writeln!(out, "{t}")?;
@@ -253,7 +254,7 @@ fn verdict_line(r: &Report, style: Style) -> String {
     let q = secs(r.qos.us);
     let mut line = if s.failover > 0 {
         format!(
-            "{}: {} stun{} of at least the QoS ({q}) fail over any mirror; longest {}.",
+            "{}: {} stun{} at or above the QoS ({q}), enough to fail over any mirror; longest {}.",
             paint(Verdict::Failover, "Verdict: FAILOVER"),
             s.failover,
             plural(s.failover),
@@ -261,7 +262,7 @@ fn verdict_line(r: &Report, style: Style) -> String {
         )
     } else if s.risk > 0 {
         format!(
-            "{}: {} stun{} of at least Q/2 ({}) can fail over an idle mirror; longest {}.",
+            "{}: {} stun{} at or above Q/2 ({}), enough to fail over an idle mirror; longest {}.",
             paint(Verdict::Risk, "Verdict: RISK"),
             s.risk,
             plural(s.risk),
@@ -283,6 +284,11 @@ fn verdict_line(r: &Report, style: Style) -> String {
         ));
     }
     line
+}
+
+/// The file part of a source: `…!esx-h/…/db1/vmware-2.log.gz` → `vmware-2.log.gz`.
+fn short_source(source: &str) -> &str {
+    source.rsplit(['/', '!']).next().unwrap_or(source)
 }
 
 fn plural(n: u64) -> &'static str {

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::escape::{escape_bytes, escape_str};
 use crate::line::{self, LineTime};
+use crate::progress;
 use crate::scan::{self, RecordKind, ScanResult};
 use crate::time;
 
@@ -217,6 +218,9 @@ struct Node {
     depth: u32,
     /// Named on the command line: scanned as a log whatever its name.
     named: bool,
+    /// Decompressed on the fly: scanning moves to its own thread so that
+    /// it runs beside the decompression instead of after it.
+    compressed: bool,
 }
 
 impl Node {
@@ -230,6 +234,7 @@ impl Node {
             mtime: mtime.or(self.mtime),
             depth: self.depth + 1,
             named: false,
+            compressed: self.compressed,
         }
     }
 
@@ -258,37 +263,83 @@ impl Node {
     }
 }
 
-/// Reads every input. `threads` sizes the pool used for independent files.
-pub fn collect(inputs: &[InputPath]) -> Collected {
+/// Inputs larger than this in total get a progress bar (when stderr is a
+/// terminal and progress is wanted).
+pub const PROGRESS_MIN_BYTES: u64 = 100 << 20;
+
+/// One file to read, from the command line or a directory walk.
+struct Task {
+    input: usize,
+    path: PathBuf,
+    named: bool,
+    size: u64,
+}
+
+/// Reads every input. Files (named or found in directories) run on the
+/// rayon pool; standard input is read on this thread.
+pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
     let mut all = Collected::default();
-    for input in inputs {
-        let (summary, part) = match input {
-            InputPath::Stdin => {
-                let node = Node {
-                    source: "<stdin>".into(),
-                    container: String::new(),
-                    name: b"<stdin>".to_vec(),
-                    disk_dir: None,
-                    mtime: None,
-                    depth: 0,
-                    named: true,
-                };
-                let mut out = Collected::default();
-                let mut stats = Stats::default();
-                Reader { stats: &mut stats }.stream(Box::new(io::stdin().lock()), &node, &mut out);
-                (
-                    InputSummary {
-                        path: "-".into(),
-                        logs: stats.logs,
-                        bytes: stats.bytes,
-                    },
-                    out,
-                )
-            }
-            InputPath::Path(p) => collect_path(p),
+    let mut tasks: Vec<Task> = Vec::new();
+    for (idx, input) in inputs.iter().enumerate() {
+        let path = match input {
+            InputPath::Stdin => "-".to_owned(),
+            InputPath::Path(p) => escape_bytes(p.as_os_str().as_encoded_bytes()),
         };
-        all.inputs.push(summary);
+        all.inputs.push(InputSummary {
+            path,
+            ..Default::default()
+        });
+        if let InputPath::Path(p) = input {
+            plan_path(idx, p, &mut tasks, &mut all);
+        }
+    }
+
+    let total: u64 = tasks.iter().map(|t| t.size).sum();
+    let bar = progress::Bar::new(progress && total >= PROGRESS_MIN_BYTES, total);
+    let parts: Vec<(usize, Stats, Collected)> = tasks
+        .par_iter()
+        .map(|t| {
+            let mut stats = Stats::default();
+            let mut part = Collected::default();
+            Reader {
+                stats: &mut stats,
+                bar: &bar,
+            }
+            .file(&t.path, t.named, &mut part);
+            (t.input, stats, part)
+        })
+        .collect();
+    bar.finish();
+    for (idx, stats, part) in parts {
+        all.inputs[idx].logs += stats.logs;
+        all.inputs[idx].bytes += stats.bytes;
         all.absorb(part);
+    }
+
+    for (idx, input) in inputs.iter().enumerate() {
+        if let InputPath::Stdin = input {
+            let node = Node {
+                source: "<stdin>".into(),
+                container: String::new(),
+                name: b"<stdin>".to_vec(),
+                disk_dir: None,
+                mtime: None,
+                depth: 0,
+                named: true,
+                compressed: false,
+            };
+            let mut stats = Stats::default();
+            let mut part = Collected::default();
+            let none = progress::Bar::new(false, 0);
+            Reader {
+                stats: &mut stats,
+                bar: &none,
+            }
+            .stream(Box::new(io::stdin().lock()), &node, &mut part);
+            all.inputs[idx].logs += stats.logs;
+            all.inputs[idx].bytes += stats.bytes;
+            all.absorb(part);
+        }
     }
     attach_disk_vmx(&mut all);
     all
@@ -300,69 +351,58 @@ struct Stats {
     bytes: u64,
 }
 
-fn collect_path(path: &Path) -> (InputSummary, Collected) {
+/// Lists the files an input path stands for: itself, or the log and
+/// archive files under it.
+fn plan_path(input: usize, path: &Path, tasks: &mut Vec<Task>, out: &mut Collected) {
     let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
-    let mut out = Collected::default();
-    let mut summary = InputSummary {
-        path: shown.clone(),
-        ..Default::default()
-    };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => {
-            out.error(&shown, format!("cannot read: {e}"));
-            return (summary, out);
-        }
+        Err(e) => return out.error(&shown, format!("cannot read: {e}")),
     };
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
-    if meta.is_dir() {
-        for entry in walkdir::WalkDir::new(path)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let base = e.file_name().as_encoded_bytes();
-                    if is_log_name(base) || is_archive_name(base) {
-                        files.push((e.into_path(), false));
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    let at = e.path().map_or(shown.clone(), |p| {
-                        escape_bytes(p.as_os_str().as_encoded_bytes())
+    if !meta.is_dir() {
+        tasks.push(Task {
+            input,
+            path: path.to_path_buf(),
+            named: true,
+            size: meta.len(),
+        });
+        return;
+    }
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let base = e.file_name().as_encoded_bytes();
+                if is_log_name(base) || is_archive_name(base) {
+                    let size = e.metadata().map_or(0, |m| m.len());
+                    tasks.push(Task {
+                        input,
+                        path: e.into_path(),
+                        named: false,
+                        size,
                     });
-                    let msg = if e.loop_ancestor().is_some() {
-                        "symbolic link loop: it points back to a directory above it; not followed"
-                            .to_owned()
-                    } else {
-                        format!(
-                            "cannot read: {}",
-                            e.io_error().map_or(e.to_string(), |io| io.to_string())
-                        )
-                    };
-                    out.error(&at, msg);
                 }
             }
+            Ok(_) => {}
+            Err(e) => {
+                let at = e.path().map_or(shown.clone(), |p| {
+                    escape_bytes(p.as_os_str().as_encoded_bytes())
+                });
+                let msg = if e.loop_ancestor().is_some() {
+                    "symbolic link loop: it points back to a directory above it; not followed"
+                        .to_owned()
+                } else {
+                    format!(
+                        "cannot read: {}",
+                        e.io_error().map_or(e.to_string(), |io| io.to_string())
+                    )
+                };
+                out.error(&at, msg);
+            }
         }
-    } else {
-        files.push((path.to_path_buf(), true));
     }
-    let parts: Vec<(Stats, Collected)> = files
-        .par_iter()
-        .map(|(p, named)| {
-            let mut stats = Stats::default();
-            let mut part = Collected::default();
-            Reader { stats: &mut stats }.file(p, *named, &mut part);
-            (stats, part)
-        })
-        .collect();
-    for (stats, part) in parts {
-        summary.logs += stats.logs;
-        summary.bytes += stats.bytes;
-        out.absorb(part);
-    }
-    (summary, out)
 }
 
 /// Reads `.vmx` files beside logs found on disk.
@@ -405,6 +445,7 @@ fn read_vmx<R: Read>(r: R) -> Option<String> {
 
 struct Reader<'s> {
     stats: &'s mut Stats,
+    bar: &'s progress::Bar,
 }
 
 impl Reader<'_> {
@@ -431,15 +472,17 @@ impl Reader<'_> {
             mtime,
             depth: 0,
             named,
+            compressed: false,
         };
         let mut head = Vec::with_capacity(SNIFF_LEN);
         if let Err(e) = (&mut f).take(SNIFF_LEN as u64).read_to_end(&mut head) {
             return out.error(&shown, format!("cannot read: {e}"));
         }
         if sniff(&head) == Kind::Zip && f.rewind().is_ok() {
-            return self.zip_file(f, path, &node, out);
+            return self.zip_file(progress::Counting::new(f, self.bar), path, &node, out);
         }
-        let r = Cursor::new(head).chain(f);
+        self.bar.inc(head.len() as u64);
+        let r = Cursor::new(head).chain(progress::Counting::new(f, self.bar));
         self.stream(Box::new(r), &node, out);
     }
 
@@ -463,6 +506,7 @@ impl Reader<'_> {
 
     fn gzip(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         let mut inner = node.clone();
+        inner.compressed = true;
         if let Some(stripped) = inner.name.strip_suffix(b".gz") {
             inner.name = stripped.to_vec();
         } else if let Some(stripped) = inner.name.strip_suffix(b".tgz") {
@@ -539,7 +583,13 @@ impl Reader<'_> {
 
     /// A zip on disk: members found through the central directory. When
     /// that is damaged, fall back to walking the local headers.
-    fn zip_file(&mut self, f: File, path: &Path, node: &Node, out: &mut Collected) {
+    fn zip_file(
+        &mut self,
+        f: progress::Counting<'_, File>,
+        path: &Path,
+        node: &Node,
+        out: &mut Collected,
+    ) {
         if node.depth >= MAX_DEPTH {
             return out.error(
                 &node.source,
@@ -573,7 +623,8 @@ impl Reader<'_> {
                 continue;
             }
             let path = zf.name_raw().to_vec();
-            let child = node.member(&path, zf.last_modified().and_then(zip_time));
+            let mut child = node.member(&path, zf.last_modified().and_then(zip_time));
+            child.compressed |= zf.compression() != zip::CompressionMethod::Stored;
             self.member(&mut zf, &child, out);
         }
     }
@@ -595,7 +646,8 @@ impl Reader<'_> {
                         continue;
                     }
                     let path = zf.name_raw().to_vec();
-                    let child = node.member(&path, zf.last_modified().and_then(zip_time));
+                    let mut child = node.member(&path, zf.last_modified().and_then(zip_time));
+                    child.compressed |= zf.compression() != zip::CompressionMethod::Stored;
                     self.member(&mut zf, &child, out);
                 }
                 Ok(None) => return,
@@ -623,7 +675,11 @@ impl Reader<'_> {
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
-        let (res, err) = scan::scan(r);
+        let (res, err) = if node.compressed {
+            scan::scan_beside(r)
+        } else {
+            scan::scan(r)
+        };
         self.stats.logs += 1;
         self.stats.bytes += res.bytes;
         for le in &res.line_errors {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod escape;
 pub mod input;
 pub mod line;
+pub mod progress;
 pub mod qos;
 pub mod render;
 pub mod scan;
@@ -100,7 +101,8 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             .collect()
     };
 
-    let collected = input::collect(&inputs);
+    let progress = !args.quiet && io::stderr().is_terminal();
+    let collected = input::collect(&inputs, progress);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),

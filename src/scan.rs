@@ -8,7 +8,7 @@
 //! buffered.
 
 use std::io::{self, Read};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, mpsc};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
@@ -160,6 +160,99 @@ pub fn scan<R: Read>(mut reader: R) -> (ScanResult, Option<StreamError>) {
         }
         buf.copy_within(last_nl + 1..filled, 0);
         filled -= last_nl + 1;
+    }
+}
+
+/// Chunks in flight between the reading and the scanning thread: bounds
+/// memory to `PIPE_DEPTH × BLOCK` whatever the stream's size.
+const PIPE_DEPTH: usize = 4;
+
+/// [`scan`] on a second thread, fed by this one. For decompressed streams:
+/// this thread inflates (and walks the archive) while the other searches,
+/// so on two cores the search costs no wall time.
+pub fn scan_beside<R: Read>(mut reader: R) -> (ScanResult, Option<StreamError>) {
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPE_DEPTH);
+    let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let scanner = s.spawn(move || {
+            scan(ChannelReader {
+                rx,
+                back: back_tx,
+                cur: Vec::new(),
+                pos: 0,
+            })
+        });
+        loop {
+            let mut chunk = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+            chunk.resize(BLOCK, 0);
+            let mut filled = 0;
+            let result = loop {
+                match reader.read(&mut chunk[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == chunk.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            chunk.truncate(filled);
+            let end = filled < BLOCK || result.is_err();
+            if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                break;
+            }
+            if let Err(e) = result {
+                let _ = tx.send(Err(e));
+            }
+            if end {
+                break;
+            }
+        }
+        drop(tx);
+        scanner.join().unwrap_or_else(|_| {
+            let error = io::Error::other("the scanning thread failed");
+            (
+                ScanResult::default(),
+                Some(StreamError {
+                    error,
+                    bytes_read: 0,
+                }),
+            )
+        })
+    })
+}
+
+/// The scanning side of [`scan_beside`]: chunks in, bytes out; spent chunks
+/// go back to be refilled.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: mpsc::Sender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    let spent = std::mem::replace(&mut self.cur, chunk);
+                    let _ = self.back.send(spent);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -323,6 +416,33 @@ noise\r\n\
         assert!(err.is_none());
         assert_eq!(r.long_lines, 1);
         assert_eq!(stuns(&r), vec![(2, 5)]);
+    }
+
+    #[test]
+    fn scanning_beside_the_reader_gives_the_same_result() {
+        let mut log = Vec::new();
+        for i in 0..40_000u64 {
+            log.extend_from_slice(format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {i} us\n").as_bytes());
+            log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
+        }
+        let (a, ea) = scan(&log[..]);
+        let (b, eb) = scan_beside(&log[..]);
+        assert!(ea.is_none() && eb.is_none());
+        assert_eq!(a.records, b.records);
+        assert_eq!((a.lines, a.bytes), (b.lines, b.bytes));
+        assert_eq!(b.records.len(), 40_000);
+        // An error mid-stream arrives after the data before it.
+        let failing = (&log[..BLOCK * 2]).chain(Failing);
+        let (r, e) = scan_beside(failing);
+        assert!(e.is_some());
+        assert!(!r.records.is_empty());
+    }
+
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("boom"))
+        }
     }
 
     #[test]

@@ -301,11 +301,13 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
         .map(|t| {
             let mut stats = Stats::default();
             let mut part = Collected::default();
-            Reader {
+            let mut reader = Reader {
                 stats: &mut stats,
                 bar: &bar,
-            }
-            .file(&t.path, t.named, &mut part);
+                worker: None,
+            };
+            reader.file(&t.path, t.named, &mut part);
+            reader.drain(&mut part);
             (t.input, stats, part)
         })
         .collect();
@@ -331,11 +333,13 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
             let mut stats = Stats::default();
             let mut part = Collected::default();
             let none = progress::Bar::new(false, 0);
-            Reader {
+            let mut reader = Reader {
                 stats: &mut stats,
                 bar: &none,
-            }
-            .stream(Box::new(io::stdin().lock()), &node, &mut part);
+                worker: None,
+            };
+            reader.stream(Box::new(io::stdin().lock()), &node, &mut part);
+            reader.drain(&mut part);
             all.inputs[idx].logs += stats.logs;
             all.inputs[idx].bytes += stats.bytes;
             all.absorb(part);
@@ -446,6 +450,8 @@ fn read_vmx<R: Read>(r: R) -> Option<String> {
 struct Reader<'s> {
     stats: &'s mut Stats,
     bar: &'s progress::Bar,
+    /// Scans decompressed logs beside the thread that inflates them.
+    worker: Option<scan::ScanWorker<Node>>,
 }
 
 impl Reader<'_> {
@@ -675,12 +681,34 @@ impl Reader<'_> {
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
-        let (res, err) = if node.compressed {
-            scan::scan_beside(r)
-        } else {
-            scan::scan(r)
-        };
         self.stats.logs += 1;
+        if !node.compressed {
+            let (res, err) = scan::scan(r);
+            return self.scanned(res, err, node, out);
+        }
+        let worker = self.worker.get_or_insert_with(scan::ScanWorker::new);
+        worker.submit(r, node.clone());
+        for (node, res, err) in worker.ready() {
+            self.scanned(res, err, &node, out);
+        }
+    }
+
+    /// Waits for logs still being scanned by the worker.
+    fn drain(&mut self, out: &mut Collected) {
+        if let Some(worker) = self.worker.take() {
+            for (node, res, err) in worker.finish() {
+                self.scanned(res, err, &node, out);
+            }
+        }
+    }
+
+    fn scanned(
+        &mut self,
+        res: ScanResult,
+        err: Option<scan::StreamError>,
+        node: &Node,
+        out: &mut Collected,
+    ) {
         self.stats.bytes += res.bytes;
         for le in &res.line_errors {
             out.error(&node.source, format!("line {}: {}", le.line_no, le.message));

@@ -109,159 +109,235 @@ pub struct StreamError {
 /// Scans `reader` to its end. Records found before a read error are kept in
 /// the result even when the error is returned.
 pub fn scan<R: Read>(mut reader: R) -> (ScanResult, Option<StreamError>) {
-    let mut st = ScanState::default();
+    let mut scanner = Scanner::default();
     let mut buf = vec![0u8; BLOCK];
-    let mut filled = 0usize;
-    // True while discarding the tail of a line longer than the block.
-    let mut skipping = false;
     loop {
-        let n = match reader.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        match reader.read(&mut buf) {
+            Ok(0) => return (scanner.finish(), None),
+            Ok(n) => scanner.feed(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => {
+                let bytes_read = scanner.out.bytes;
                 // The partial last line is not trusted: it may be cut short.
-                let bytes_read = st.out.bytes;
-                return (st.out, Some(StreamError { error, bytes_read }));
+                return (scanner.out, Some(StreamError { error, bytes_read }));
             }
-        };
-        st.out.bytes += n as u64;
-        if n == 0 {
-            // End of input: the last line may lack a newline.
-            if skipping {
-                st.out.lines += 1;
-            } else if filled > 0 {
-                st.block(&buf[..filled], true);
-            }
-            return (st.out, None);
         }
-        filled += n;
-        let Some(last_nl) = memchr::memrchr(b'\n', &buf[..filled]) else {
-            if filled == buf.len() {
-                // A line longer than the block: count it once, drop it.
-                if !skipping {
-                    st.out.long_lines += 1;
-                }
-                skipping = true;
-                filled = 0;
-            }
-            continue;
-        };
-        let start = if skipping {
-            // The rest of the over-long line runs up to the first newline.
-            let first_nl = memchr::memchr(b'\n', &buf[..filled]).unwrap_or(last_nl);
-            st.out.lines += 1;
-            skipping = false;
-            first_nl + 1
-        } else {
-            0
-        };
-        if start <= last_nl {
-            st.block(&buf[start..=last_nl], false);
-        }
-        buf.copy_within(last_nl + 1..filled, 0);
-        filled -= last_nl + 1;
     }
 }
 
-/// Chunks in flight between the reading and the scanning thread: bounds
-/// memory to `PIPE_DEPTH × BLOCK` whatever the stream's size.
+/// Chunks in flight to the scanning thread: bounds memory to about
+/// `PIPE_DEPTH × BLOCK` whatever the stream's size.
 const PIPE_DEPTH: usize = 4;
 
-/// [`scan`] on a second thread, fed by this one. For decompressed streams:
-/// this thread inflates (and walks the archive) while the other searches,
-/// so on two cores the search costs no wall time.
-pub fn scan_beside<R: Read>(mut reader: R) -> (ScanResult, Option<StreamError>) {
-    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(PIPE_DEPTH);
-    let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::scope(|s| {
-        let scanner = s.spawn(move || {
-            scan(ChannelReader {
-                rx,
-                back: back_tx,
-                cur: Vec::new(),
-                pos: 0,
+enum Msg<T> {
+    Data(Vec<u8>),
+    End(T, Option<StreamError>),
+}
+
+/// One finished log from a [`ScanWorker`]: its tag, records, and the read
+/// error that ended it, if any.
+pub type Done<T> = (T, ScanResult, Option<StreamError>);
+
+/// A scanning thread that lives as long as an archive is read. The reading
+/// thread inflates and walks the archive and hands each log's bytes over;
+/// the worker searches them. On two cores the search then costs no wall
+/// time, and because the worker outlives each member, an archive of many
+/// small logs keeps both threads busy instead of handing over per member.
+pub struct ScanWorker<T> {
+    tx: Option<mpsc::SyncSender<Msg<T>>>,
+    results: mpsc::Receiver<Done<T>>,
+    pool: mpsc::Receiver<Vec<u8>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+    /// Results of logs scanned inline because no thread could be started.
+    inline: Vec<Done<T>>,
+}
+
+impl<T: Send + 'static> Default for ScanWorker<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Send + 'static> ScanWorker<T> {
+    pub fn new() -> Self {
+        let (tx, rx) = mpsc::sync_channel::<Msg<T>>(PIPE_DEPTH);
+        let (res_tx, results) = mpsc::channel();
+        let (pool_tx, pool) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("stunscan-scan".into())
+            .spawn(move || {
+                let mut scanner = Scanner::default();
+                for msg in rx {
+                    match msg {
+                        Msg::Data(chunk) => {
+                            scanner.feed(&chunk);
+                            let _ = pool_tx.send(chunk);
+                        }
+                        Msg::End(tag, err) => {
+                            let done = std::mem::take(&mut scanner);
+                            // After a read error the partial last line is not trusted.
+                            let res = if err.is_some() {
+                                done.out
+                            } else {
+                                done.finish()
+                            };
+                            if res_tx.send((tag, res, err)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
             })
-        });
-        loop {
-            let mut chunk = back_rx
+            .ok();
+        ScanWorker {
+            tx: handle.as_ref().map(|_| tx),
+            results,
+            pool,
+            handle,
+            inline: Vec::new(),
+        }
+    }
+
+    /// Reads `r` to its end and hands its bytes to the scanning thread; the
+    /// result arrives later through [`ScanWorker::ready`] or
+    /// [`ScanWorker::finish`], tagged with `tag`.
+    pub fn submit<R: Read>(&mut self, mut r: R, tag: T) {
+        let Some(tx) = &self.tx else {
+            let (res, err) = scan(r);
+            self.inline.push((tag, res, err));
+            return;
+        };
+        let mut sent = 0u64;
+        let err = loop {
+            let mut chunk = self
+                .pool
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
             chunk.resize(BLOCK, 0);
-            let mut filled = 0;
-            let result = loop {
-                match reader.read(&mut chunk[filled..]) {
-                    Ok(0) => break Ok(()),
-                    Ok(n) => {
-                        filled += n;
-                        if filled == chunk.len() {
-                            break Ok(());
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(e),
-                }
-            };
-            chunk.truncate(filled);
-            let end = filled < BLOCK || result.is_err();
-            if filled > 0 && tx.send(Ok(chunk)).is_err() {
-                break;
+            let (n, err) = read_full(&mut r, &mut chunk);
+            chunk.truncate(n);
+            sent += n as u64;
+            if n > 0 && tx.send(Msg::Data(chunk)).is_err() {
+                break None;
             }
-            if let Err(e) = result {
-                let _ = tx.send(Err(e));
-            }
-            if end {
-                break;
-            }
-        }
-        drop(tx);
-        scanner.join().unwrap_or_else(|_| {
-            let error = io::Error::other("the scanning thread failed");
-            (
-                ScanResult::default(),
-                Some(StreamError {
+            if let Some(error) = err {
+                break Some(StreamError {
                     error,
-                    bytes_read: 0,
-                }),
-            )
-        })
-    })
-}
-
-/// The scanning side of [`scan_beside`]: chunks in, bytes out; spent chunks
-/// go back to be refilled.
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
-    back: mpsc::Sender<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    let spent = std::mem::replace(&mut self.cur, chunk);
-                    let _ = self.back.send(spent);
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
+                    bytes_read: sent,
+                });
             }
+            if n < BLOCK {
+                break None;
+            }
+        };
+        let _ = tx.send(Msg::End(tag, err));
+    }
+
+    /// Logs finished so far.
+    pub fn ready(&mut self) -> Vec<Done<T>> {
+        let mut done = std::mem::take(&mut self.inline);
+        done.extend(self.results.try_iter());
+        done
+    }
+
+    /// Waits for every submitted log and stops the thread.
+    pub fn finish(mut self) -> Vec<Done<T>> {
+        self.tx = None;
+        let mut done = std::mem::take(&mut self.inline);
+        done.extend(self.results.iter());
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
         }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        done
     }
 }
 
-#[derive(Default)]
-struct ScanState {
-    out: ScanResult,
+/// Fills `buf` from `r` as far as it goes; returns the bytes read and the
+/// error that stopped it, if any.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(e)),
+        }
+    }
+    (n, None)
 }
 
-impl ScanState {
+/// An incremental scan of one log: feed it the log's bytes in chunks of
+/// any size, then [`Scanner::finish`]. Whole lines are searched in place;
+/// only a line cut by a chunk boundary is copied (at most [`BLOCK`] bytes).
+#[derive(Default)]
+pub struct Scanner {
+    out: ScanResult,
+    /// The start of a line whose end has not arrived yet.
+    carry: Vec<u8>,
+    /// True while discarding the rest of a line longer than [`BLOCK`].
+    skipping: bool,
+}
+
+impl Scanner {
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        self.out.bytes += chunk.len() as u64;
+        // First finish the line begun in an earlier chunk.
+        if self.skipping || !self.carry.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                if !self.skipping {
+                    self.carry.extend_from_slice(chunk);
+                    self.check_long();
+                }
+                return;
+            };
+            if self.skipping {
+                self.skipping = false;
+                self.out.lines += 1;
+            } else {
+                self.carry.extend_from_slice(&chunk[..=nl]);
+                let line = std::mem::take(&mut self.carry);
+                if line.len() > BLOCK {
+                    self.out.long_lines += 1;
+                    self.out.lines += 1;
+                } else {
+                    self.block(&line, false);
+                }
+                self.carry = line;
+                self.carry.clear();
+            }
+            chunk = &chunk[nl + 1..];
+        }
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.block(&chunk[..=last], false);
+                self.carry.extend_from_slice(&chunk[last + 1..]);
+            }
+            None => self.carry.extend_from_slice(chunk),
+        }
+        self.check_long();
+    }
+
+    /// A line that has outgrown the block cannot be a stun: drop it.
+    fn check_long(&mut self) {
+        if self.carry.len() > BLOCK {
+            self.carry.clear();
+            self.skipping = true;
+            self.out.long_lines += 1;
+        }
+    }
+
+    /// Ends the log: a last line without a newline still counts.
+    pub fn finish(mut self) -> ScanResult {
+        if self.skipping {
+            self.out.lines += 1;
+        } else if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.block(&line, true);
+        }
+        self.out
+    }
+
     /// Processes a block of whole lines (ending in `\n`, unless `eof`).
     fn block(&mut self, block: &[u8], eof: bool) {
         let ac = searcher();
@@ -275,12 +351,12 @@ impl ScanState {
             let hit = m.start();
             let ls = memchr::memrchr(b'\n', &block[..hit]).map_or(0, |i| i + 1);
             let le = memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i);
-            self.out.lines += memchr::memchr_iter(b'\n', &block[counted..ls]).count() as u64;
+            self.out.lines += count_newlines(&block[counted..ls]);
             counted = ls;
             self.line(&block[ls..le], self.out.lines + 1);
             pos = le + 1;
         }
-        self.out.lines += memchr::memchr_iter(b'\n', &block[counted..]).count() as u64;
+        self.out.lines += count_newlines(&block[counted..]);
         if eof && !block.ends_with(b"\n") {
             self.out.lines += 1;
         }
@@ -352,6 +428,11 @@ impl ScanState {
 }
 
 /// The text after a `name.log:` or `name.log:N:` prefix.
+/// Newlines in `b`, in a form the compiler vectorises.
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().map(|&c| u64::from(c == b'\n')).sum()
+}
+
 fn strip_grep_prefix(line: &[u8]) -> &[u8] {
     let Some(at) = memchr::memmem::find(line, b".log:") else {
         return line;
@@ -419,23 +500,33 @@ noise\r\n\
     }
 
     #[test]
-    fn scanning_beside_the_reader_gives_the_same_result() {
+    fn the_scan_worker_gives_the_same_result_as_scan() {
         let mut log = Vec::new();
         for i in 0..40_000u64 {
-            log.extend_from_slice(format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {i} us\n").as_bytes());
+            log.extend_from_slice(
+                format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {i} us\n")
+                    .as_bytes(),
+            );
             log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
         }
         let (a, ea) = scan(&log[..]);
-        let (b, eb) = scan_beside(&log[..]);
-        assert!(ea.is_none() && eb.is_none());
-        assert_eq!(a.records, b.records);
-        assert_eq!((a.lines, a.bytes), (b.lines, b.bytes));
-        assert_eq!(b.records.len(), 40_000);
+        let mut w = ScanWorker::new();
+        w.submit(&log[..], 1);
+        w.submit(&log[..100], 2);
         // An error mid-stream arrives after the data before it.
-        let failing = (&log[..BLOCK * 2]).chain(Failing);
-        let (r, e) = scan_beside(failing);
-        assert!(e.is_some());
-        assert!(!r.records.is_empty());
+        w.submit((&log[..BLOCK * 2 + 5]).chain(Failing), 3);
+        let mut done = w.ready();
+        done.extend(w.finish());
+        done.sort_by_key(|d| d.0);
+        assert_eq!(done.len(), 3);
+        assert!(ea.is_none() && done[0].2.is_none());
+        assert_eq!(a.records, done[0].1.records);
+        assert_eq!((a.lines, a.bytes), (done[0].1.lines, done[0].1.bytes));
+        assert_eq!(done[0].1.records.len(), 40_000);
+        assert_eq!(done[1].1.records.len(), 1);
+        let e = done[2].2.as_ref().expect("the error is reported");
+        assert_eq!(e.bytes_read, (BLOCK * 2 + 5) as u64);
+        assert!(!done[2].1.records.is_empty());
     }
 
     struct Failing;

@@ -26,6 +26,8 @@ use crate::time;
 /// Archive layers opened inside one another at most (vCenter `.zip` → host
 /// `.tgz` → `vmware.log.gz` is three).
 pub const MAX_DEPTH: u32 = 4;
+/// GNU long-name and PAX headers larger than this are ignored.
+const MAX_TAR_EXTENSION: u64 = 64 << 10;
 /// `.vmx` files larger than this are not configuration files.
 const MAX_VMX: u64 = 1 << 20;
 
@@ -90,10 +92,13 @@ pub struct Collected {
 }
 
 impl Collected {
+    /// Records an input problem. The message is escaped here, once, because
+    /// it may quote bytes from the input (archive libraries put header
+    /// fields and member names into their errors).
     fn error(&mut self, source: &str, message: impl Into<String>) {
         self.errors.push(InputError {
             source: source.to_owned(),
-            message: message.into(),
+            message: escape_str(&message.into()),
         });
     }
 
@@ -425,7 +430,8 @@ fn attach_disk_vmx(all: &mut Collected) {
         };
         let mut vmx: Vec<PathBuf> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "vmx"))
+            // Regular files only: opening a FIFO named *.vmx would block.
+            .filter(|p| p.extension().is_some_and(|x| x == "vmx") && p.is_file())
             .collect();
         vmx.sort();
         for p in vmx {
@@ -549,9 +555,12 @@ impl Reader<'_> {
         let mut count = 0u64;
         {
             let entries = match ar.entries() {
-                Ok(e) => e,
+                // Raw: GNU long-name and PAX headers come to us as entries,
+                // so their size can be capped instead of buffered whole.
+                Ok(e) => e.raw(true),
                 Err(e) => return out.error(&node.source, format!("unreadable tar archive: {e}")),
             };
+            let mut long_name: Option<Vec<u8>> = None;
             for entry in entries {
                 let mut entry = match entry {
                     Ok(e) => e,
@@ -563,10 +572,17 @@ impl Reader<'_> {
                     }
                 };
                 count += 1;
-                if !entry.header().entry_type().is_file() {
+                let kind = entry.header().entry_type();
+                if kind.is_gnu_longname() || kind.is_pax_local_extensions() {
+                    long_name = self.long_name(&mut entry, node, out);
                     continue;
                 }
-                let path = entry.path_bytes().into_owned();
+                let path = long_name
+                    .take()
+                    .unwrap_or_else(|| entry.path_bytes().into_owned());
+                if !kind.is_file() {
+                    continue;
+                }
                 let mtime = entry
                     .header()
                     .mtime()
@@ -585,6 +601,39 @@ impl Reader<'_> {
                 format!("archive damaged after its last member ({count} members read): {e}"),
             );
         }
+    }
+
+    /// The path a GNU long-name or PAX header gives the next member, read
+    /// only when it is of a sane size: a hostile archive can declare a
+    /// long name of gigabytes.
+    fn long_name<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        node: &Node,
+        out: &mut Collected,
+    ) -> Option<Vec<u8>> {
+        let size = entry.header().size().unwrap_or(u64::MAX);
+        if size > MAX_TAR_EXTENSION {
+            out.error(
+                &node.source,
+                format!(
+                    "tar extension header of {size} bytes ignored (more than {MAX_TAR_EXTENSION})"
+                ),
+            );
+            return None;
+        }
+        if entry.header().entry_type().is_gnu_longname() {
+            let mut name = Vec::new();
+            entry.read_to_end(&mut name).ok()?;
+            while name.last() == Some(&0) {
+                name.pop();
+            }
+            return Some(name);
+        }
+        let exts = entry.pax_extensions().ok()??;
+        exts.filter_map(Result::ok)
+            .find(|x| x.key_bytes() == b"path")
+            .map(|x| x.value_bytes().to_vec())
     }
 
     /// A zip on disk: members found through the central directory. When

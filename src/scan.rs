@@ -25,7 +25,9 @@ pub const BLOCK: usize = 256 * 1024;
 /// `Hostname=`, `Log for VMware`). Each is a substring chosen to start with
 /// bytes that are rare in logs, because the SIMD search (Teddy) keys on a
 /// needle's first bytes and every false candidate costs a verification.
-const NEEDLES: [&str; 7] = ["Unstun:", "tVMX", "nsolidat", "igrate", "ayName", "tname=", "r VMware"];
+const NEEDLES: [&str; 7] = [
+    "Unstun:", "tVMX", "nsolidat", "igrate", "ayName", "tname=", "r VMware",
+];
 
 fn searcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
@@ -284,6 +286,8 @@ pub struct Scanner {
     carry: Vec<u8>,
     /// True while discarding the rest of a line longer than [`BLOCK`].
     skipping: bool,
+    /// Saved-grep prefix → origin number.
+    origins: std::collections::HashMap<Vec<u8>, u32>,
 }
 
 impl Scanner {
@@ -422,25 +426,25 @@ impl Scanner {
     }
 
     fn origin(&mut self, name: &[u8]) -> u32 {
-        let names = &mut self.out.grep_names;
-        let idx = match names.iter().position(|n| n == name) {
-            Some(i) => i,
-            None => {
-                names.push(name.to_vec());
-                names.len() - 1
-            }
-        };
-        idx as u32 + 1
+        // A saved grep of a whole datastore can name many thousands of
+        // files: look them up by hash, not by walking the list.
+        if let Some(&i) = self.origins.get(name) {
+            return i;
+        }
+        self.out.grep_names.push(name.to_vec());
+        let i = self.out.grep_names.len() as u32;
+        self.origins.insert(name.to_vec(), i);
+        i
     }
 }
 
-/// The text after a `name.log:` or `name.log:N:` prefix.
 /// Newlines in `b`: SIMD counting (the same crate ripgrep's searcher uses
 /// for line numbers), because every byte of a log passes through here.
 fn count_newlines(b: &[u8]) -> u64 {
     bytecount::count(b, b'\n') as u64
 }
 
+/// The text after a `name.log:` or `name.log:N:` prefix.
 fn strip_grep_prefix(line: &[u8]) -> &[u8] {
     let Some(at) = memchr::memmem::find(line, b".log:") else {
         return line;

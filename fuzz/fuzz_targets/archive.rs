@@ -26,13 +26,20 @@ fn scratch() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let p = scratch();
     std::fs::write(p, data).expect("write scratch input");
-    let got = input::collect(&[InputPath::Path(p.clone())]);
+    let got = input::collect(&[InputPath::Path(p.clone())], false);
     // Every error names its source: the input or a member of it. No
     // source carries a raw control character.
     let shown = p.to_str().unwrap();
     for e in &got.errors {
         assert!(e.source.starts_with(shown), "{e:?}");
         assert!(!e.message.is_empty());
+        // Messages go to standard error: no raw control character from the
+        // archive (tar header fields, member names) may reach it.
+        assert!(
+            !e.message.chars().any(|c| c.is_control()),
+            "{:?}",
+            e.message
+        );
     }
     for l in &got.logs {
         assert!(!l.source.chars().any(|c| c.is_control()), "{:?}", l.source);

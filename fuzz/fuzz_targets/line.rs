@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
             // ending in ` us`.
             let t = data.strip_suffix(b"\r").unwrap_or(data);
             let t = t.trim_ascii_end();
-            assert!(t.ends_with(b" us"), "stun {v} from a line not ending in ' us'");
+            assert!(
+                t.ends_with(b" us"),
+                "stun {v} from a line not ending in ' us'"
+            );
             assert!(!h.continuation);
         }
     }

@@ -97,7 +97,7 @@ check() {
     local name=$1 tsv=$2
     local n sum
     n=$(wc -l <"$tsv")
-    sum=$(awk -F'\t' '{ s += $1 } END { printf "%d", s }' "$tsv")
+    sum=$(awk -F'\t' '{ s += $1 } END { printf "%.0f", s }' "$tsv")
     if [[ $n == "$PLANTED" && $sum == "$PLANTED_SUM" ]]; then
         echo "ok"
         return

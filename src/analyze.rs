@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use globset::GlobMatcher;
 use hdrhistogram::Histogram;
+use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
 use crate::input::{Collected, InputError, InputSummary, LogFile};
@@ -216,8 +217,10 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         events: Vec<Event>,
         clusters: Vec<(Building, Kind, KindSource)>,
     }
-    let mut vms: Vec<VmBuild> = Vec::new();
-    for (dir, files) in by_dir {
+    // VMs are independent: build them on the rayon pool.
+    let by_dir: Vec<(&str, Vec<&LogFile>)> = by_dir.into_iter().collect();
+    let build = |(dir, files): &(&str, Vec<&LogFile>)| -> Option<VmBuild> {
+        let dir: &str = dir;
         let mut items: Vec<Item> = files
             .iter()
             .flat_map(|l| {
@@ -250,7 +253,7 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         if let Some(m) = &opts.vm
             && !m.is_match(&vm)
         {
-            continue;
+            return None;
         }
         let host = hostname
             .or_else(|| files.iter().find_map(|l| l.bundle_host.clone()))
@@ -348,14 +351,15 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             };
             kinded.push((c, kind, source));
         }
-        vms.push(VmBuild {
+        Some(VmBuild {
             host,
             vm,
             dir: dir.to_owned(),
             events,
             clusters: kinded,
-        });
-    }
+        })
+    };
+    let mut vms: Vec<VmBuild> = by_dir.par_iter().filter_map(build).collect();
 
     vms.sort_by(|a, b| (&a.host, &a.vm, &a.dir).cmp(&(&b.host, &b.vm, &b.dir)));
 

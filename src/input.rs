@@ -526,7 +526,10 @@ impl Reader<'_> {
         }
         // A gzip inside a gzip is a layer of its own; gzip around a tar or a
         // log is part of that file.
-        let (head, dec) = match peek(MultiGzDecoder::new(r), SNIFF_LEN) {
+        let (head, dec) = match peek(
+            BufReader::with_capacity(scan::BLOCK, MultiGzDecoder::new(r)),
+            SNIFF_LEN,
+        ) {
             Ok(x) => x,
             Err(e) => {
                 return out.error(&node.source, format!("corrupt gzip data at the start: {e}"));

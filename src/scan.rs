@@ -139,7 +139,9 @@ fn scan_with<R: Read>(reader: &mut R, buf: &mut [u8]) -> (ScanResult, Option<Str
 const PIPE_DEPTH: usize = 4;
 
 enum Msg<T> {
-    Data(Vec<u8>),
+    /// A chunk and how much of it holds data (chunks stay full-size so
+    /// that reuse costs no zeroing).
+    Data(Vec<u8>, usize),
     End(T, Option<StreamError>),
 }
 
@@ -178,8 +180,8 @@ impl<T: Send + 'static> ScanWorker<T> {
                 let mut scanner = Scanner::default();
                 for msg in rx {
                     match msg {
-                        Msg::Data(chunk) => {
-                            scanner.feed(&chunk);
+                        Msg::Data(chunk, len) => {
+                            scanner.feed(&chunk[..len]);
                             let _ = pool_tx.send(chunk);
                         }
                         Msg::End(tag, err) => {
@@ -218,15 +220,10 @@ impl<T: Send + 'static> ScanWorker<T> {
         };
         let mut sent = 0u64;
         let err = loop {
-            let mut chunk = self
-                .pool
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
-            chunk.resize(BLOCK, 0);
+            let mut chunk = self.pool.try_recv().unwrap_or_else(|_| vec![0; BLOCK]);
             let (n, err) = read_full(&mut r, &mut chunk);
-            chunk.truncate(n);
             sent += n as u64;
-            if n > 0 && tx.send(Msg::Data(chunk)).is_err() {
+            if n > 0 && tx.send(Msg::Data(chunk, n)).is_err() {
                 break None;
             }
             if let Some(error) = err {

@@ -23,6 +23,10 @@ use crate::time::{EpochMs, format_rfc3339_ms};
 /// that cluster its consolidate.
 const HEURISTIC_PAIR_MS: i64 = 24 * 3600 * 1000;
 
+/// A host, VM or source name: shared by every event, cluster and window
+/// that carries it instead of copied into each.
+pub type Name = std::sync::Arc<str>;
+
 /// What to analyse.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -76,8 +80,8 @@ fn ser_time<S: Serializer>(ms: &EpochMs, s: S) -> Result<S::Ok, S::Error> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VmReport {
-    pub host: String,
-    pub vm: String,
+    pub host: Name,
+    pub vm: Name,
     pub dir: String,
     pub events: u64,
     pub p50_us: u64,
@@ -94,8 +98,8 @@ pub struct VmReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Cluster {
     pub id: u64,
-    pub host: String,
-    pub vm: String,
+    pub host: Name,
+    pub vm: Name,
     pub kind: Kind,
     pub kind_source: KindSource,
     pub snapshot: Option<String>,
@@ -112,8 +116,8 @@ pub struct Cluster {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Window {
-    pub host: String,
-    pub vm: String,
+    pub host: Name,
+    pub vm: Name,
     pub snapshot: Option<String>,
     pub create_cluster: u64,
     pub consolidate_cluster: u64,
@@ -133,11 +137,11 @@ pub struct Event {
     pub approx_time: bool,
     pub stun_us: u64,
     pub verdict: Verdict,
-    pub host: String,
-    pub vm: String,
+    pub host: Name,
+    pub vm: Name,
     pub cluster: u64,
     pub kind: Kind,
-    pub source: String,
+    pub source: Name,
     pub line: u64,
     /// The original line, escaped (for the `raw` format).
     #[serde(skip)]
@@ -211,11 +215,12 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
     }
 
     struct VmBuild {
-        host: String,
-        vm: String,
+        host: Name,
+        vm: Name,
         dir: String,
         events: Vec<Event>,
         clusters: Vec<(Building, Kind, KindSource)>,
+        stats: VmReport,
     }
     // VMs are independent: build them on the rayon pool.
     let by_dir: Vec<(&str, Vec<&LogFile>)> = by_dir.into_iter().collect();
@@ -249,15 +254,17 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         let vm = name
             .or_else(|| vmx_names.get(dir).cloned())
             .or_else(|| first.dir_name.clone())
-            .unwrap_or_else(|| first.source.clone());
+            .unwrap_or_else(|| first.source.to_string());
         if let Some(m) = &opts.vm
             && !m.is_match(&vm)
         {
             return None;
         }
-        let host = hostname
+        let vm: Name = vm.into();
+        let host: Name = hostname
             .or_else(|| files.iter().find_map(|l| l.bundle_host.clone()))
-            .unwrap_or_else(|| "-".to_owned());
+            .unwrap_or_else(|| "-".to_owned())
+            .into();
 
         let in_scope =
             |t: EpochMs| opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t <= u);
@@ -351,12 +358,14 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             };
             kinded.push((c, kind, source));
         }
+        let stats = vm_stats(&host, &vm, dir, &events, &opts.qos);
         Some(VmBuild {
             host,
             vm,
             dir: dir.to_owned(),
             events,
             clusters: kinded,
+            stats,
         })
     };
     let mut vms: Vec<VmBuild> = by_dir.par_iter().filter_map(build).collect();
@@ -439,9 +448,7 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             .collect();
         report.windows.extend(windows);
 
-        report
-            .vms
-            .push(vm_stats(&v.host, &v.vm, &v.dir, &v.events, &opts.qos));
+        report.vms.push(v.stats);
         report.events.append(&mut v.events);
     }
 
@@ -455,26 +462,32 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
     report
 }
 
-fn vm_stats(host: &str, vm: &str, dir: &str, events: &[Event], q: &Qos) -> VmReport {
-    // Three significant figures: percentiles within 0.1 %. Max and total
-    // are kept exactly beside it.
-    let mut h = Histogram::<u64>::new(3).expect("3 significant figures is valid");
+fn vm_stats(host: &Name, vm: &Name, dir: &str, events: &[Event], q: &Qos) -> VmReport {
     let mut max_us = 0u64;
+    let mut min_us = u64::MAX;
     let mut total_us = 0u64;
     let (mut risk, mut failover) = (0, 0);
     for e in events {
-        // `record` grows the auto-resizing histogram; only values beyond
-        // what it can ever track are clamped.
-        if h.record(e.stun_us).is_err() {
-            h.saturating_record(e.stun_us);
-        }
         max_us = max_us.max(e.stun_us);
+        min_us = min_us.min(e.stun_us);
         total_us = total_us.saturating_add(e.stun_us);
         match q.verdict(e.stun_us) {
             Verdict::Risk => risk += 1,
             Verdict::Failover => failover += 1,
             Verdict::Ok => {}
         }
+    }
+    // Three significant figures: percentiles within 0.1 %; max and total are
+    // kept exactly beside it. The histogram spans only this VM's range: an
+    // auto-sized one would allocate and clear ~200 KB per VM.
+    // Units fine enough for 3 significant figures at the smallest value.
+    let low = (min_us / 2048).clamp(1, u64::MAX / 4);
+    let high = max_us.max(low.saturating_mul(2)).min(u64::MAX / 2);
+    let mut h = Histogram::<u32>::new_with_bounds(low, high, 3)
+        .or_else(|_| Histogram::<u32>::new(3))
+        .expect("3 significant figures is valid");
+    for e in events {
+        h.saturating_record(e.stun_us);
     }
     let pct = |p: f64| {
         if events.is_empty() {
@@ -484,8 +497,8 @@ fn vm_stats(host: &str, vm: &str, dir: &str, events: &[Event], q: &Qos) -> VmRep
         }
     };
     VmReport {
-        host: host.to_owned(),
-        vm: vm.to_owned(),
+        host: host.clone(),
+        vm: vm.clone(),
         dir: dir.to_owned(),
         events: events.len() as u64,
         p50_us: pct(0.50),

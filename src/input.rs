@@ -52,7 +52,7 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct LogFile {
     /// Display name: path, `!`-joined archive chain, or grep prefix.
-    pub source: String,
+    pub source: crate::analyze::Name,
     /// Key of the VM directory this log belongs to.
     pub dir: String,
     /// That directory's own name, when it has one.
@@ -416,32 +416,43 @@ fn plan_path(input: usize, path: &Path, tasks: &mut Vec<Task>, out: &mut Collect
 
 /// Reads `.vmx` files beside logs found on disk.
 fn attach_disk_vmx(all: &mut Collected) {
-    let mut seen = std::collections::BTreeSet::new();
+    // Only directories whose logs name no VM need their `.vmx` read: the
+    // log's own `DICT displayName` wins anyway.
+    let named: std::collections::HashSet<&str> = all
+        .logs
+        .iter()
+        .filter(|l| {
+            l.entries
+                .iter()
+                .any(|e| matches!(e.kind, RecordKind::DisplayName(_)))
+        })
+        .map(|l| l.dir.as_str())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
     let dirs: Vec<(String, PathBuf)> = all
         .logs
         .iter()
-        .filter(|l| !all.vmx_names.contains_key(&l.dir))
+        .filter(|l| !all.vmx_names.contains_key(&l.dir) && !named.contains(l.dir.as_str()))
         .filter_map(|l| Some((l.dir.clone(), l.disk_dir.clone()?)))
         .filter(|(d, _)| seen.insert(d.clone()))
         .collect();
-    for (key, dir) in dirs {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut vmx: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            // Regular files only: opening a FIFO named *.vmx would block.
-            .filter(|p| p.extension().is_some_and(|x| x == "vmx") && p.is_file())
-            .collect();
-        vmx.sort();
-        for p in vmx {
-            let Ok(f) = File::open(&p) else { continue };
-            if let Some(name) = read_vmx(f) {
-                all.vmx_names.insert(key.clone(), name);
-                break;
-            }
-        }
-    }
+    let found: Vec<(String, String)> = dirs
+        .into_par_iter()
+        .filter_map(|(key, dir)| Some((key, vmx_in_dir(&dir)?)))
+        .collect();
+    all.vmx_names.extend(found);
+}
+
+/// The `displayName` of the first `.vmx` (by name) in `dir` that has one.
+fn vmx_in_dir(dir: &Path) -> Option<String> {
+    let mut vmx: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        // Regular files only: opening a FIFO named *.vmx would block.
+        .filter(|p| p.extension().is_some_and(|x| x == "vmx") && p.is_file())
+        .collect();
+    vmx.sort();
+    vmx.into_iter().find_map(|p| read_vmx(File::open(p).ok()?))
 }
 
 /// `displayName` of a `.vmx` read from `r` (at most [`MAX_VMX`] bytes).
@@ -815,7 +826,7 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
         let entries = resolve_times(records, mtime);
         if i == 0 {
             out.logs.push(LogFile {
-                source: node.source.clone(),
+                source: node.source.as_str().into(),
                 dir: dir.clone(),
                 dir_name: dir_name.clone(),
                 bundle_host: host.clone(),
@@ -837,7 +848,7 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
             )
         };
         out.logs.push(LogFile {
-            source: escape_bytes(name),
+            source: escape_bytes(name).into(),
             dir: gdir,
             dir_name: gdir_name,
             bundle_host: bundle_host(&escape_bytes(name)).or_else(|| host.clone()),

@@ -11,11 +11,11 @@ fn fields(e: &Event) -> [String; 9] {
         e.stun_us.to_string(),
         e.verdict.to_string(),
         format_rfc3339_ms(e.time),
-        e.host.clone(),
-        e.vm.clone(),
+        e.host.to_string(),
+        e.vm.to_string(),
         e.kind.as_str().to_owned(),
         e.cluster.to_string(),
-        e.source.clone(),
+        e.source.to_string(),
         e.line.to_string(),
     ]
 }

@@ -310,6 +310,7 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
                 stats: &mut stats,
                 bar: &bar,
                 worker: None,
+                inflating_beside: false,
             };
             reader.file(&t.path, t.named, &mut part);
             reader.drain(&mut part);
@@ -342,6 +343,7 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
                 stats: &mut stats,
                 bar: &none,
                 worker: None,
+                inflating_beside: false,
             };
             reader.stream(Box::new(io::stdin().lock()), &node, &mut part);
             reader.drain(&mut part);
@@ -469,6 +471,9 @@ struct Reader<'s> {
     bar: &'s progress::Bar,
     /// Scans decompressed logs beside the thread that inflates them.
     worker: Option<scan::ScanWorker<Node>>,
+    /// The file's inflation already runs on a thread of its own: scan on
+    /// this one, so that two cores run two busy threads, not three.
+    inflating_beside: bool,
 }
 
 impl Reader<'_> {
@@ -506,6 +511,14 @@ impl Reader<'_> {
         }
         self.bar.inc(head.len() as u64);
         let r = Cursor::new(head).chain(progress::Counting::new(f, self.bar));
+        if sniff(r.get_ref().0.get_ref()) == Kind::Gzip {
+            // A compressed file (a bundle): inflate on a thread of its own, so
+            // that walking the archive and scanning run beside it.
+            self.inflating_beside = true;
+            scan::inflate_beside(r, |dec| self.gunzipped(Box::new(dec), &node, out));
+            self.inflating_beside = false;
+            return;
+        }
         self.stream(Box::new(r), &node, out);
     }
 
@@ -528,6 +541,12 @@ impl Reader<'_> {
     }
 
     fn gzip(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let dec = BufReader::with_capacity(scan::BLOCK, MultiGzDecoder::new(r));
+        self.gunzipped(Box::new(dec), node, out);
+    }
+
+    /// The decompressed content of a gzip stream `node`.
+    fn gunzipped(&mut self, dec: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         let mut inner = node.clone();
         inner.compressed = true;
         if let Some(stripped) = inner.name.strip_suffix(b".gz") {
@@ -537,10 +556,7 @@ impl Reader<'_> {
         }
         // A gzip inside a gzip is a layer of its own; gzip around a tar or a
         // log is part of that file.
-        let (head, dec) = match peek(
-            BufReader::with_capacity(scan::BLOCK, MultiGzDecoder::new(r)),
-            SNIFF_LEN,
-        ) {
+        let (head, dec) = match peek(dec, SNIFF_LEN) {
             Ok(x) => x,
             Err(e) => {
                 return out.error(&node.source, format!("corrupt gzip data at the start: {e}"));
@@ -745,7 +761,7 @@ impl Reader<'_> {
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         self.stats.logs += 1;
-        if !node.compressed {
+        if !node.compressed || self.inflating_beside {
             let (res, err) = scan::scan(r);
             return self.scanned(res, err, node, out);
         }

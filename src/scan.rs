@@ -258,6 +258,78 @@ impl<T: Send + 'static> ScanWorker<T> {
     }
 }
 
+/// Runs `consume` on the gzip-decompressed content of `r`, while a second
+/// thread does the decompression: single-stream inflate is the bottleneck of
+/// reading a bundle, so it gets a core to itself. Memory stays bounded by
+/// the chunks in flight.
+pub fn inflate_beside<R: Read + Send, T>(r: R, consume: impl FnOnce(&mut dyn Read) -> T) -> T {
+    let (tx, rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(PIPE_DEPTH);
+    let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut dec = flate2::read::MultiGzDecoder::new(r);
+            loop {
+                let mut chunk = back_rx.try_recv().unwrap_or_else(|_| vec![0; BLOCK]);
+                let (n, err) = read_full(&mut dec, &mut chunk);
+                // A send fails only when the consumer has stopped reading.
+                if n > 0 && tx.send(Ok((chunk, n))).is_err() {
+                    return;
+                }
+                if let Some(e) = err {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if n < BLOCK {
+                    return;
+                }
+            }
+        });
+        let mut reader = ChunkReader {
+            rx,
+            back: back_tx,
+            cur: Vec::new(),
+            len: 0,
+            pos: 0,
+        };
+        consume(&mut reader)
+        // `reader` is dropped here, which stops the inflating thread if the
+        // consumer gave up early.
+    })
+}
+
+/// The consuming end of [`inflate_beside`]: chunks in, bytes out; spent
+/// chunks go back to be refilled.
+struct ChunkReader {
+    rx: mpsc::Receiver<io::Result<(Vec<u8>, usize)>>,
+    back: mpsc::Sender<Vec<u8>>,
+    cur: Vec<u8>,
+    len: usize,
+    pos: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.len {
+            match self.rx.recv() {
+                Ok(Ok((chunk, len))) => {
+                    let spent = std::mem::replace(&mut self.cur, chunk);
+                    if !spent.is_empty() {
+                        let _ = self.back.send(spent);
+                    }
+                    self.len = len;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.len - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Fills `buf` from `r` as far as it goes; returns the bytes read and the
 /// error that stopped it, if any.
 fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {

@@ -715,34 +715,30 @@ impl Reader<'_> {
     }
 
     /// A zip read front to back, for zips inside other streams.
-    fn zip_stream(&mut self, mut r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+    fn zip_stream(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         if node.depth >= MAX_DEPTH {
             return out.error(
                 &node.source,
                 format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
             );
         }
-        let mut count = 0u64;
-        loop {
-            match zip::read::read_zipfile_from_stream(&mut r) {
-                Ok(Some(mut zf)) => {
-                    count += 1;
-                    if zf.is_dir() {
-                        continue;
-                    }
-                    let path = zf.name_raw().to_vec();
-                    let mut child = node.member(&path, zf.last_modified().and_then(zip_time));
-                    child.compressed |= zf.compression() != zip::CompressionMethod::Stored;
-                    self.member(&mut zf, &child, out);
+        let res =
+            crate::zipstream::for_each_member(BufReader::with_capacity(64 << 10, r), |m, body| {
+                if m.is_dir {
+                    return;
                 }
-                Ok(None) => return,
-                Err(e) => {
-                    return out.error(
-                        &node.source,
-                        format!("zip archive damaged after {count} members: {e}"),
-                    );
-                }
-            }
+                let mut child = node.member(&m.name, m.mtime);
+                child.compressed |= m.method != 0;
+                self.member(body, &child, out);
+            });
+        if let Err(d) = res {
+            out.error(
+                &node.source,
+                format!(
+                    "zip archive damaged after {} members: {}",
+                    d.members, d.message
+                ),
+            );
         }
     }
 

@@ -16,6 +16,7 @@ pub mod render;
 pub mod scan;
 pub mod time;
 pub mod units;
+pub mod zipstream;
 
 use std::io::{self, IsTerminal, Write};
 

@@ -1216,13 +1216,7 @@ fn truncated_tgz_on_standard_input() {
 
 /// A zip written to a pipe (sizes in data descriptors after the data, as
 /// `zip -` or Java's ZipOutputStream write them), inside a tgz and on disk.
-///
-/// Known gap (issue 4): a zip *inside another stream* is read through the
-/// `zip` crate's local-header reader, which refuses entries whose sizes
-/// follow the data. Today such a zip is reported as an error (exit 2), not
-/// read. A zip on disk is fine (central directory).
 #[test]
-#[ignore = "known gap: streamed zip with data descriptors inside another archive is reported, not read"]
 fn streamed_zip_with_data_descriptors() {
     let tmp = tempfile::tempdir().unwrap();
     let members = bundle_members(3, 20);

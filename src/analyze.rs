@@ -145,7 +145,7 @@ pub struct Event {
     pub line: u64,
     /// The original line, escaped (for the `raw` format).
     #[serde(skip)]
-    pub text: String,
+    pub text: Name,
 }
 
 #[derive(Debug, Clone, Serialize)]

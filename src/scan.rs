@@ -57,7 +57,7 @@ pub enum RecordKind {
     /// A stun of `us` microseconds; `text` is the original line, escaped.
     Stun {
         us: u64,
-        text: String,
+        text: std::sync::Arc<str>,
     },
     Op(Op),
     DisplayName(String),
@@ -464,7 +464,7 @@ impl Scanner {
                 };
                 RecordKind::Stun {
                     us,
-                    text: escape_bytes(text),
+                    text: escape_bytes(text).into(),
                 }
             }
             Message::StunOverflow => {
@@ -633,7 +633,7 @@ vmware.log:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped
         match &r.records[1].kind {
             RecordKind::Stun { text, .. } => {
                 assert_eq!(
-                    text,
+                    &**text,
                     "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 2 us"
                 )
             }

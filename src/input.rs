@@ -217,8 +217,11 @@ struct Node {
     name: Vec<u8>,
     /// The directory on disk holding the file, for `.vmx` lookup.
     disk_dir: Option<PathBuf>,
-    /// Modification time, epoch seconds.
+    /// Modification time, epoch seconds, when known without asking.
     mtime: Option<i64>,
+    /// The file on disk whose modification time stands in otherwise; only
+    /// looked up when an old-format log needs a year.
+    mtime_of: Option<std::sync::Arc<Path>>,
     /// Container layers above this stream.
     depth: u32,
     /// Named on the command line: scanned as a log whatever its name.
@@ -237,10 +240,22 @@ impl Node {
             name: path.to_vec(),
             disk_dir: None,
             mtime: mtime.or(self.mtime),
+            mtime_of: self.mtime_of.clone(),
             depth: self.depth + 1,
             named: false,
             compressed: self.compressed,
         }
+    }
+
+    /// The modification time that dates a year-less log: the member's, else
+    /// the file's on disk, else now (standard input).
+    fn mtime_secs(&self) -> i64 {
+        self.mtime
+            .or_else(|| {
+                let p = self.mtime_of.as_ref()?;
+                std::fs::metadata(p).ok()?.modified().ok().map(epoch_secs)
+            })
+            .unwrap_or_else(|| epoch_secs(SystemTime::now()))
     }
 
     fn base(&self) -> &[u8] {
@@ -295,7 +310,7 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
             ..Default::default()
         });
         if let InputPath::Path(p) = input {
-            plan_path(idx, p, &mut tasks, &mut all);
+            plan_path(idx, p, progress, &mut tasks, &mut all);
         }
     }
 
@@ -332,6 +347,7 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
                 name: b"<stdin>".to_vec(),
                 disk_dir: None,
                 mtime: None,
+                mtime_of: None,
                 depth: 0,
                 named: true,
                 compressed: false,
@@ -364,7 +380,7 @@ struct Stats {
 
 /// Lists the files an input path stands for: itself, or the log and
 /// archive files under it.
-fn plan_path(input: usize, path: &Path, tasks: &mut Vec<Task>, out: &mut Collected) {
+fn plan_path(input: usize, path: &Path, sizes: bool, tasks: &mut Vec<Task>, out: &mut Collected) {
     let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -387,7 +403,8 @@ fn plan_path(input: usize, path: &Path, tasks: &mut Vec<Task>, out: &mut Collect
             Ok(e) if e.file_type().is_file() => {
                 let base = e.file_name().as_encoded_bytes();
                 if is_log_name(base) || is_archive_name(base) {
-                    let size = e.metadata().map_or(0, |m| m.len());
+                    // Sizes are for the progress bar only: a stat per file otherwise.
+                    let size = if sizes { e.metadata().map_or(0, |m| m.len()) } else { 0 };
                     tasks.push(Task {
                         input,
                         path: e.into_path(),
@@ -484,11 +501,6 @@ impl Reader<'_> {
             Ok(f) => f,
             Err(e) => return out.error(&shown, format!("cannot open: {e}")),
         };
-        let mtime = f
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .map(epoch_secs);
         let node = Node {
             source: shown.clone(),
             container: String::new(),
@@ -497,7 +509,8 @@ impl Reader<'_> {
                 path.parent()
                     .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
             ),
-            mtime,
+            mtime: None,
+            mtime_of: Some(path.into()),
             depth: 0,
             named,
             compressed: false,
@@ -822,7 +835,8 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
     let (dir, dir_name) = node.dir();
     let rank = log_rank(node.base()).unwrap_or(0);
     let host = bundle_host(&node.source);
-    let mtime = node.mtime.unwrap_or_else(|| epoch_secs(SystemTime::now()));
+    let needs_year = res.records.iter().any(|r| matches!(r.time, LineTime::NoYear { .. }));
+    let mtime = if needs_year { node.mtime_secs() } else { 0 };
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
     for r in res.records {
         if let Some(g) = groups.get_mut(r.origin as usize) {

@@ -8,10 +8,14 @@
 //! either with `.gz`) and `.vmx` files are read; other members are skipped.
 //! Independent files run on the rayon pool.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use flate2::read::MultiGzDecoder;
@@ -326,6 +330,7 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
                 bar: &bar,
                 worker: None,
                 inflating_beside: false,
+                budget: Expansion::default(),
             };
             reader.file(&t.path, t.named, &mut part);
             reader.drain(&mut part);
@@ -360,8 +365,11 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
                 bar: &none,
                 worker: None,
                 inflating_beside: false,
+                budget: Expansion::default(),
             };
-            reader.stream(Box::new(io::stdin().lock()), &node, &mut part);
+            let stdin =
+                progress::Counting::new(io::stdin().lock(), &none, reader.budget.raw.clone());
+            reader.stream(Box::new(stdin), &node, &mut part);
             reader.drain(&mut part);
             all.inputs[idx].logs += stats.logs;
             all.inputs[idx].bytes += stats.bytes;
@@ -404,7 +412,11 @@ fn plan_path(input: usize, path: &Path, sizes: bool, tasks: &mut Vec<Task>, out:
                 let base = e.file_name().as_encoded_bytes();
                 if is_log_name(base) || is_archive_name(base) {
                     // Sizes are for the progress bar only: a stat per file otherwise.
-                    let size = if sizes { e.metadata().map_or(0, |m| m.len()) } else { 0 };
+                    let size = if sizes {
+                        e.metadata().map_or(0, |m| m.len())
+                    } else {
+                        0
+                    };
                     tasks.push(Task {
                         input,
                         path: e.into_path(),
@@ -483,6 +495,46 @@ fn read_vmx<R: Read>(r: R) -> Option<String> {
         .map(escape_bytes)
 }
 
+/// Decompressed data may grow to this many times the compressed bytes read
+/// (plus [`EXPANSION_SLACK`]). One deflate layer cannot exceed 1032:1, and
+/// logs compress 10–30:1, so only nested decompression bombs reach it.
+const MAX_EXPANSION: u64 = 1100;
+const EXPANSION_SLACK: u64 = 256 << 20;
+
+/// Bytes read from the input file itself, and bytes decompressed from it:
+/// the two sides of the decompression-bomb check.
+#[derive(Default, Clone)]
+struct Expansion {
+    raw: Arc<AtomicU64>,
+    expanded: Rc<Cell<u64>>,
+}
+
+/// A decompressed stream, stopped with an error once the input expands
+/// beyond [`MAX_EXPANSION`].
+struct Guarded<R> {
+    inner: R,
+    budget: Expansion,
+}
+
+impl<R: Read> Read for Guarded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let expanded = self.budget.expanded.get() + n as u64;
+        self.budget.expanded.set(expanded);
+        let raw = self.budget.raw.load(Ordering::Relaxed);
+        if expanded
+            > raw
+                .saturating_mul(MAX_EXPANSION)
+                .saturating_add(EXPANSION_SLACK)
+        {
+            return Err(io::Error::other(format!(
+                "{raw} compressed bytes expanded to more than {expanded}: a decompression bomb? reading stopped"
+            )));
+        }
+        Ok(n)
+    }
+}
+
 struct Reader<'s> {
     stats: &'s mut Stats,
     bar: &'s progress::Bar,
@@ -491,6 +543,8 @@ struct Reader<'s> {
     /// The file's inflation already runs on a thread of its own: scan on
     /// this one, so that two cores run two busy threads, not three.
     inflating_beside: bool,
+    /// The decompression-bomb check for the file being read.
+    budget: Expansion,
 }
 
 impl Reader<'_> {
@@ -520,10 +574,15 @@ impl Reader<'_> {
             return out.error(&shown, format!("cannot read: {e}"));
         }
         if sniff(&head) == Kind::Zip && f.rewind().is_ok() {
-            return self.zip_file(progress::Counting::new(f, self.bar), path, &node, out);
+            let f = progress::Counting::new(f, self.bar, self.budget.raw.clone());
+            return self.zip_file(f, path, &node, out);
         }
         self.bar.inc(head.len() as u64);
-        let r = Cursor::new(head).chain(progress::Counting::new(f, self.bar));
+        let r = Cursor::new(head).chain(progress::Counting::new(
+            f,
+            self.bar,
+            self.budget.raw.clone(),
+        ));
         if sniff(r.get_ref().0.get_ref()) == Kind::Gzip {
             // A compressed file (a bundle): inflate on a thread of its own, so
             // that walking the archive and scanning run beside it.
@@ -560,6 +619,10 @@ impl Reader<'_> {
 
     /// The decompressed content of a gzip stream `node`.
     fn gunzipped(&mut self, dec: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let dec = Guarded {
+            inner: dec,
+            budget: self.budget.clone(),
+        };
         let mut inner = node.clone();
         inner.compressed = true;
         if let Some(stripped) = inner.name.strip_suffix(b".gz") {
@@ -702,12 +765,13 @@ impl Reader<'_> {
                     format!("zip central directory unreadable ({e}); reading members from their local headers"),
                 );
                 let Ok(f) = File::open(path) else { return };
+                let f = progress::Counting::new(f, self.bar, self.budget.raw.clone());
                 return self.zip_stream(Box::new(BufReader::new(f)), node, out);
             }
         };
         let members = ar.len();
         for i in 0..members {
-            let mut zf = match ar.by_index(i) {
+            let zf = match ar.by_index(i) {
                 Ok(zf) => zf,
                 Err(e) => {
                     out.error(
@@ -723,6 +787,10 @@ impl Reader<'_> {
             let path = zf.name_raw().to_vec();
             let mut child = node.member(&path, zf.last_modified().and_then(zip_time));
             child.compressed |= zf.compression() != zip::CompressionMethod::Stored;
+            let mut zf = Guarded {
+                inner: zf,
+                budget: self.budget.clone(),
+            };
             self.member(&mut zf, &child, out);
         }
     }
@@ -742,7 +810,11 @@ impl Reader<'_> {
                 }
                 let mut child = node.member(&m.name, m.mtime);
                 child.compressed |= m.method != 0;
-                self.member(body, &child, out);
+                let mut body = Guarded {
+                    inner: body,
+                    budget: self.budget.clone(),
+                };
+                self.member(&mut body, &child, out);
             });
         if let Err(d) = res {
             out.error(
@@ -835,7 +907,10 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
     let (dir, dir_name) = node.dir();
     let rank = log_rank(node.base()).unwrap_or(0);
     let host = bundle_host(&node.source);
-    let needs_year = res.records.iter().any(|r| matches!(r.time, LineTime::NoYear { .. }));
+    let needs_year = res
+        .records
+        .iter()
+        .any(|r| matches!(r.time, LineTime::NoYear { .. }));
     let mtime = if needs_year { node.mtime_secs() } else { 0 };
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
     for r in res.records {

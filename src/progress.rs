@@ -2,6 +2,8 @@
 //! (compressed bytes for archives), on standard error, only when asked for.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -35,15 +37,16 @@ impl Bar {
     }
 }
 
-/// Counts the bytes read through it into a [`Bar`].
+/// Counts the bytes read through it into a [`Bar`] and a counter.
 pub struct Counting<'b, R> {
     inner: R,
     bar: &'b Bar,
+    total: Arc<AtomicU64>,
 }
 
 impl<'b, R> Counting<'b, R> {
-    pub fn new(inner: R, bar: &'b Bar) -> Self {
-        Counting { inner, bar }
+    pub fn new(inner: R, bar: &'b Bar, total: Arc<AtomicU64>) -> Self {
+        Counting { inner, bar, total }
     }
 }
 
@@ -51,6 +54,7 @@ impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bar.inc(n as u64);
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }

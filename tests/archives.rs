@@ -230,3 +230,23 @@ fn vmx_beside_a_log_on_disk_names_the_vm() {
     let (v, _) = json(&[path_str(tmp.path())]);
     assert_eq!(v["vms"][0]["vm"], "from-vmx");
 }
+
+#[test]
+fn decompression_bomb_is_stopped_with_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 1 MiB of zeros deflates to ~1 KiB; 400 concatenated gzip members make
+    // a 400 MiB stream of ~400 KiB, and gzipping that again shrinks it to a
+    // few KiB: far beyond what any log compresses to.
+    let one = gz(&vec![0u8; 1 << 20]);
+    let inner: Vec<u8> = one.iter().copied().cycle().take(one.len() * 400).collect();
+    let bomb = gz(&inner);
+    assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+    let a = write(tmp.path(), "vmware.log.gz", &bomb);
+    let b = write(tmp.path(), "vmware-1.log", STUN);
+    let out = cmd().args(["--format", "json", &a, &b]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["events"], 1, "the other file is still read");
+    let msg = v["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("decompression bomb"), "{msg}");
+}

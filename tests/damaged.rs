@@ -11,12 +11,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use common::*;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use serde_json::Value;
-
-const STUN: &[u8] =
-    b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1091706 us\n";
 
 const FORMATS: [&str; 6] = ["table", "tsv", "csv", "raw", "json", "ndjson"];
 
@@ -44,19 +39,6 @@ fn log_with(us: u64, filler: usize) -> Vec<u8> {
     log
 }
 
-fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in members {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_mtime(1_763_634_600);
-        h.set_cksum();
-        b.append_data(&mut h, name, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
 /// A ustar archive whose member names are raw bytes (control characters,
 /// `..`, invalid UTF-8), which `tar::Builder::append_data` would refuse.
 fn tar_raw_names(members: &[(&[u8], &[u8])]) -> Vec<u8> {
@@ -73,35 +55,6 @@ fn tar_raw_names(members: &[(&[u8], &[u8])]) -> Vec<u8> {
         b.append(&h, *data).unwrap();
     }
     b.into_inner().unwrap()
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zip_with(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        w.start_file(
-            *name,
-            zip::write::SimpleFileOptions::default().compression_method(method),
-        )
-        .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
-    zip_with(members, zip::CompressionMethod::Deflated)
-}
-
-fn write(dir: &Path, name: &str, data: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, data).unwrap();
-    path_str(&p).to_owned()
 }
 
 /// Runs the binary with a time limit; asserts it exited by itself with

@@ -1,11 +1,18 @@
 //! Shared helpers for the integration tests: run the real binary.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use serde_json::Value;
+
+/// One well-formed stun line (ESXi 6 header), 1091706 us.
+pub const STUN: &[u8] =
+    b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1091706 us\n";
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -90,4 +97,49 @@ pub fn oldformat_copy(dir: &Path) -> PathBuf {
         .set_modified(t)
         .unwrap();
     dst
+}
+
+/// A tar archive of `members` (ustar headers, fixed mtime).
+pub fn tar_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_763_634_600);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+pub fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A zip (central directory and all) of `members`, each with `method`.
+pub fn zip_with(members: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+pub fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+    zip_with(members, zip::CompressionMethod::Deflated)
+}
+
+/// Writes `data` to `dir/name`; returns the path as a string.
+pub fn write(dir: &Path, name: &str, data: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    path_str(&p).to_owned()
 }

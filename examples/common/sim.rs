@@ -583,20 +583,10 @@ fn push_iso(buf: &mut Vec<u8>, t_ms: i64) {
     push_clock(buf, ms);
 }
 
-/// Epoch ms → (year, month, day, ms of day). Howard Hinnant's algorithm.
+/// Epoch ms → (year, month, day, ms of day), with stunscan's own calendar.
 pub fn civil(t_ms: i64) -> (i64, u32, u32, i64) {
-    let days = t_ms.div_euclid(86_400_000);
-    let ms = t_ms.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d, ms)
+    let (y, m, d) = stunscan::time::ymd(t_ms);
+    (y, m, d, t_ms.rem_euclid(86_400_000))
 }
 
 /// Everything planted, for the manifest and for checks.

@@ -733,3 +733,67 @@ fn usage_errors_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn a_recommended_qos_over_30_s_says_fix_the_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("vmware.log");
+    std::fs::write(
+        &log,
+        b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 16000000 us\n",
+    )
+    .unwrap();
+    let (out, _, code) = run(&["--format", "table", "--color", "never", path_str(&log)]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Recommended QoS: 33 s"), "{out}");
+    assert!(out.contains("over 30 s"), "{out}");
+    assert!(out.contains("Verdict: FAILOVER"), "{out}");
+    let (v, code) = json(&["--fail-on", "failover", path_str(&log)]);
+    assert_eq!(code, 1);
+    assert_eq!(v["summary"]["recommended_qos_s"], 33);
+}
+
+/// Runs the binary under `script`, so that its standard streams are a
+/// terminal. None when `script` (util-linux) is not installed.
+fn on_a_terminal(args: &str, no_color: bool) -> Option<(String, i32)> {
+    let bin = assert_cmd::cargo::cargo_bin("stunscan");
+    let mut c = std::process::Command::new("script");
+    c.current_dir(root())
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"]);
+    c.env_remove("NO_COLOR").stdin(std::process::Stdio::null());
+    if no_color {
+        c.env("NO_COLOR", "1");
+    }
+    let out = c.output().ok()?;
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code()?,
+    ))
+}
+
+#[test]
+fn on_a_terminal_the_default_is_a_coloured_table() {
+    let Some((out, code)) = on_a_terminal("--qos 1s fixtures/seed/vmware.log", false) else {
+        eprintln!("script(1) not available: skipped");
+        return;
+    };
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Clusters") && out.contains("Verdict: FAILOVER"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\x1b["),
+        "colour expected on a terminal: {out}"
+    );
+    let (out, _) = on_a_terminal("--qos 1s fixtures/seed/vmware.log", true).unwrap();
+    assert!(out.contains("Verdict: FAILOVER"), "{out}");
+    assert!(
+        !out.contains("\x1b[1;31m"),
+        "NO_COLOR turns colour off: {out}"
+    );
+    // No PATH and a terminal on standard input: usage, exit 2.
+    let (out, code) = on_a_terminal("", false).unwrap();
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Usage: stunscan"), "{out}");
+}

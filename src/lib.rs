@@ -1,15 +1,19 @@
 //! stunscan: VMware stun times from vmware.log files and support bundles,
 //! and which of them could make a database mirror fail over.
 //!
-//! Data flows one way: [`input`] turns paths and archives into logs (using
-//! [`scan`] and [`line`] on the bytes), [`analyze`] turns logs into VMs,
-//! clusters and windows, [`render`] prints them. [`run`] wires it up.
+//! Data flows one way: [`input`] turns paths and archives into logs (with
+//! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
+//! and searching over two threads, and [`scan`] and [`line`] on the bytes),
+//! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
+//! them. [`escape`] is the one door from untrusted bytes to display text.
+//! [`run`] wires it up.
 
 pub mod analyze;
 pub mod cli;
 pub mod escape;
 pub mod input;
 pub mod line;
+pub mod pipeline;
 pub mod progress;
 pub mod qos;
 pub mod render;

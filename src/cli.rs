@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "cpf")]
     pub qos: Option<u64>,
 
-    /// Take the QoS timeout from the [Mirrors] section of an iris.cpf / cache.cpf.
+    /// Take the QoS timeout from the Mirrors section of an iris.cpf / cache.cpf.
     #[arg(long, value_name = "FILE")]
     pub cpf: Option<OsString>,
 

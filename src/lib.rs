@@ -3,7 +3,7 @@
 //!
 //! Data flows one way: [`input`] turns paths and archives into logs (with
 //! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
-//! and searching over two threads, and [`scan`] and [`line`] on the bytes),
+//! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them. [`escape`] is the one door from untrusted bytes to display text.
 //! [`run`] wires it up.

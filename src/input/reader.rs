@@ -221,7 +221,9 @@ impl<'s> Reader<'s> {
             return self.zip_file(f, path, &node, out);
         }
         self.bar.inc(head.len() as u64);
-        self.budget.raw.fetch_add(head.len() as u64, Ordering::Relaxed);
+        self.budget
+            .raw
+            .fetch_add(head.len() as u64, Ordering::Relaxed);
         let r = Cursor::new(head).chain(progress::Counting::new(
             f,
             self.bar,

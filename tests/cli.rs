@@ -803,14 +803,20 @@ fn a_progress_bar_for_big_inputs_on_a_terminal_only() {
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("vmware.log");
     // A sparse 101 MiB file: over the 100 MiB threshold, quick to read.
-    std::fs::File::create(&log).unwrap().set_len(101 << 20).unwrap();
+    std::fs::File::create(&log)
+        .unwrap()
+        .set_len(101 << 20)
+        .unwrap();
     let args = format!("--format tsv {} > /dev/null", log.display());
     let Some((out, code)) = on_a_terminal(&args, false) else {
         eprintln!("script(1) not available: skipped");
         return;
     };
     assert_eq!(code, 0);
-    assert!(out.contains("MiB"), "progress expected on a terminal: {out:?}");
+    assert!(
+        out.contains("MiB"),
+        "progress expected on a terminal: {out:?}"
+    );
     let (out, _) = on_a_terminal(&format!("-q {args}"), false).unwrap();
     assert!(!out.contains("MiB"), "-q silences it: {out:?}");
     // Not a terminal: no progress.

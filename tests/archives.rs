@@ -17,12 +17,7 @@ fn kinds_come_from_content_not_names() {
     let (v, code) = json(&[&a, &b, &c]);
     assert_eq!(code, 0);
     assert_eq!(v["summary"]["events"], 3);
-    let sources: Vec<&str> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["source"].as_str().unwrap())
-        .collect();
+    let sources = sources(&v);
     assert!(
         sources
             .iter()
@@ -47,12 +42,7 @@ fn plain_tar_with_nested_tgz_and_zip_members() {
     let p = write(tmp.path(), "outer.tar", &outer);
     let (v, code) = json(&[&p]);
     assert_eq!(code, 0, "{v}");
-    let mut sources: Vec<String> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["source"].as_str().unwrap().to_owned())
-        .collect();
+    let mut sources = sources(&v);
     sources.sort();
     let pre = format!("{p}!");
     assert_eq!(

@@ -718,12 +718,7 @@ fn invalid_utf8_in_lines_and_names() {
         std::fs::write(tmp.path().join("names.tar"), tar).unwrap();
         let out = run_raw(&["--format", "json", path_str(tmp.path())]);
         let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-        let sources: Vec<&str> = v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["source"].as_str().unwrap())
-            .collect();
+        let sources = sources(&v);
         assert!(
             sources.iter().any(|s| s.contains("d\\xFFir")),
             "{sources:?}"

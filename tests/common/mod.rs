@@ -70,6 +70,16 @@ pub fn events(v: &Value) -> Vec<(u64, String, String, u64, String)> {
         .collect()
 }
 
+/// The `source` of every event, in output order.
+pub fn sources(v: &Value) -> Vec<String> {
+    v["events"]
+        .as_array()
+        .expect("events[]")
+        .iter()
+        .map(|e| e["source"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub fn stun_values(v: &Value) -> Vec<u64> {
     let mut s: Vec<u64> = v["events"]
         .as_array()

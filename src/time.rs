@@ -62,16 +62,27 @@ pub fn ymd(ms: EpochMs) -> (i64, u32, u32) {
 
 /// RFC 3339 UTC with milliseconds: `2017-01-04T22:15:58.846Z`.
 pub fn format_rfc3339_ms(ms: EpochMs) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s, frac) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    Rfc3339(ms).to_string()
+}
+
+/// Displays an instant as RFC 3339 UTC with milliseconds, without an
+/// intermediate `String` (the TSV writer prints one per event).
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(pub EpochMs);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let days = self.0.div_euclid(86_400_000);
+        let rem = self.0.rem_euclid(86_400_000);
+        let (y, mo, d) = civil_from_days(days);
+        let (h, mi, s, frac) = (
+            rem / 3_600_000,
+            rem / 60_000 % 60,
+            rem / 1000 % 60,
+            rem % 1000,
+        );
+        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{frac:03}Z")
+    }
 }
 
 /// Reads exactly `n` ASCII digits at the start of `b`.

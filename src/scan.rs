@@ -20,14 +20,13 @@ use crate::line::{self, LineTime, Message, OpMarker};
 pub const BLOCK: usize = 256 * 1024;
 
 /// The literals whose presence makes a line worth parsing: one per message
-/// prefix that [`line::classify`] recognises (`Checkpoint_Unstun:`,
-/// `SnapshotVMX…`, `Consolidate…`, `Migrate…`, `DICT displayName`,
-/// `Hostname=`, `Log for VMware`). Each is a substring chosen to start with
+/// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
+/// `Consolidate…`, `Migrate…`, `DICT displayName`, `Hostname=`; the product
+/// banner is recognised by [`line::classify`] but reported nowhere, so it is
+/// not searched for). Each is a substring chosen to start with
 /// bytes that are rare in logs, because the SIMD search (Teddy) keys on a
 /// needle's first bytes and every false candidate costs a verification.
-const NEEDLES: [&str; 7] = [
-    "Unstun:", "tVMX", "nsolidat", "igrate", "ayName", "tname=", "r VMware",
-];
+const NEEDLES: [&str; 6] = ["Unstun:", "tVMX", "nsolidat", "igrate", "ayName", "tname="];
 
 fn searcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
@@ -62,7 +61,6 @@ pub enum RecordKind {
     Op(Op),
     DisplayName(String),
     Hostname(String),
-    Product(String),
 }
 
 /// One kept line of a log.
@@ -279,7 +277,8 @@ impl Scanner {
             }),
             Message::DisplayName(n) => RecordKind::DisplayName(escape_bytes(n)),
             Message::Hostname(n) => RecordKind::Hostname(escape_bytes(n)),
-            Message::Product(n) => RecordKind::Product(escape_bytes(n)),
+            // Not part of any output: not kept.
+            Message::Product(_) => return,
         };
         self.out.records.push(Record {
             time: h.time,

@@ -285,11 +285,8 @@ impl<'s> Reader<'s> {
             }
         };
         if sniff(&head) == Kind::Gzip {
-            if node.depth >= MAX_DEPTH {
-                return out.error(
-                    &node.source,
-                    format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
-                );
+            if too_deep(node, out) {
+                return;
             }
             inner.depth += 1;
         }
@@ -297,11 +294,8 @@ impl<'s> Reader<'s> {
     }
 
     fn tar(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
-        if node.depth >= MAX_DEPTH {
-            return out.error(
-                &node.source,
-                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
-            );
+        if too_deep(node, out) {
+            return;
         }
         let mut ar = tar::Archive::new(r);
         let mut count = 0u64;
@@ -397,11 +391,8 @@ impl<'s> Reader<'s> {
         node: &Node,
         out: &mut Collected,
     ) {
-        if node.depth >= MAX_DEPTH {
-            return out.error(
-                &node.source,
-                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
-            );
+        if too_deep(node, out) {
+            return;
         }
         let mut ar = match zip::ZipArchive::new(BufReader::new(f)) {
             Ok(ar) => ar,
@@ -443,11 +434,8 @@ impl<'s> Reader<'s> {
 
     /// A zip read front to back, for zips inside other streams.
     fn zip_stream(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
-        if node.depth >= MAX_DEPTH {
-            return out.error(
-                &node.source,
-                format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
-            );
+        if too_deep(node, out) {
+            return;
         }
         let res =
             crate::zipstream::for_each_member(BufReader::with_capacity(64 << 10, r), |m, body| {
@@ -530,6 +518,19 @@ impl<'s> Reader<'s> {
         }
         finish_log(res, node, out);
     }
+}
+
+/// Whether opening one more archive layer under `node` would pass
+/// [`MAX_DEPTH`]; if so, says so in the errors.
+fn too_deep(node: &Node, out: &mut Collected) -> bool {
+    let deep = node.depth >= MAX_DEPTH;
+    if deep {
+        out.error(
+            &node.source,
+            format!("archives nested deeper than {MAX_DEPTH} levels; not opened"),
+        );
+    }
+    deep
 }
 
 fn zip_time(dt: zip::DateTime) -> Option<i64> {

@@ -53,12 +53,7 @@ fn plain_tar_with_nested_tgz_and_zip_members() {
             format!("{pre}x/vmware.log"),
         ]
     );
-    let vms: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let vms = vm_field(&v, "vm");
     assert_eq!(vms.len(), 3);
     assert!(
         vms.contains(&"a") && vms.contains(&"b") && vms.contains(&"x"),

@@ -248,12 +248,7 @@ fn old_format_takes_the_year_from_mtime() {
 #[test]
 fn saved_grep_of_a_tree_names_sources_and_vms() {
     let (v, _) = json(&["fixtures/formats/grep/stuns.txt"]);
-    let vms: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let vms = vm_field(&v, "vm");
     assert_eq!(vms, ["sql01", "sql02"]);
     let ev = v["events"].as_array().unwrap();
     assert_eq!(ev[0]["source"], "./vmfs/volumes/ds1/sql01/vmware.log");
@@ -627,12 +622,7 @@ fn selection_options() {
     assert_eq!(stun_values(&v), [301099, 341616, 1091706]);
     assert_eq!(v["vms"][0]["events"], 7, "statistics still use all events");
     let (v, _) = json(&["--vm", "DB2*", "fixtures/bundles"]);
-    let vms: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let vms = vm_field(&v, "vm");
     assert_eq!(vms, ["db2-replica"]);
     let (v, _) = json(&["--since", "2020-05-22T03:05:00Z", "fixtures/formats/offset"]);
     assert_eq!(stun_values(&v), [523000]);

@@ -26,12 +26,7 @@ fn corpus_has_no_stuns_and_no_errors() {
     // Each folder is one VM directory, except where one log holds two VMs'
     // displayNames: the latest name is kept, so names per directory stay 14.
     assert_eq!(v["summary"]["vms"], 14);
-    let names: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let names = vm_field(&v, "vm");
     for want in [
         "Dogecoin P2Pool",
         "Euan_Hume_WebArcAss3",
@@ -46,12 +41,7 @@ fn corpus_has_no_stuns_and_no_errors() {
         names.contains(&"M1Elkholy+Building-an-infrastructure-network-for-a-real-company"),
         "{names:?}"
     );
-    let hosts: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["host"].as_str().unwrap())
-        .collect();
+    let hosts = vm_field(&v, "host");
     assert!(hosts.iter().all(|h| *h != "-"), "{hosts:?}");
     assert!(hosts.contains(&"Euan-PC") && hosts.contains(&"DESKTOP-QEKV84I"));
 }

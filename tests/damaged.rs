@@ -971,12 +971,7 @@ fn hostile_names_in_logs_never_break_the_output() {
         std::fs::write(vm.join("vmware.log"), log).unwrap();
     }
     let v = check_all_formats(&[path_str(tmp.path())], NASTY.len());
-    let vms: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let vms = vm_field(&v, "vm");
     assert!(vms.contains(&"tab\\there"), "{vms:?}");
     assert!(vms.iter().any(|n| n.starts_with("esc\\e[31m")), "{vms:?}");
     // The names never turned into events.
@@ -1024,12 +1019,7 @@ fn hostile_vmx_display_names() {
     let mut got = stun_values(&v);
     got.retain(|&x| x == 666);
     assert!(got.is_empty(), "a .vmx line became an event: {v}");
-    let vms: Vec<&str> = v["vms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["vm"].as_str().unwrap())
-        .collect();
+    let vms = vm_field(&v, "vm");
     assert!(
         vms.iter().filter(|n| n.starts_with("tab\\there")).count() >= 2,
         "{vms:?}"

@@ -70,6 +70,16 @@ pub fn events(v: &Value) -> Vec<(u64, String, String, u64, String)> {
         .collect()
 }
 
+/// One string field (`vm`, `host`, …) of every entry of `vms[]`, in order.
+pub fn vm_field<'a>(v: &'a Value, field: &str) -> Vec<&'a str> {
+    v["vms"]
+        .as_array()
+        .expect("vms[]")
+        .iter()
+        .map(|x| x[field].as_str().unwrap())
+        .collect()
+}
+
 /// The `source` of every event, in output order.
 pub fn sources(v: &Value) -> Vec<String> {
     v["events"]

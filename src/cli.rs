@@ -6,6 +6,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::time::{self, EpochMs};
 use crate::units;
+use crate::zone::Zone;
 
 /// Find VMware stun times in vmware.log files and support bundles, and say
 /// which could make a database mirror fail over.
@@ -75,6 +76,27 @@ pub struct Args {
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Show times in this zone: UTC, local, an offset like +02:00, or an
+    /// IANA name like America/New_York (daylight saving included).
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone, default_value = "UTC")]
+    pub tz: Zone,
+
+    /// Print shell completions or the man page, generated from these
+    /// options, and exit.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub generate: Option<Generate>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
+    CompletePowershell,
+    /// The man page (roff).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +107,10 @@ pub enum Format {
     Raw,
     Json,
     Ndjson,
+    /// Pipe tables, for tickets.
+    Markdown,
+    /// One self-contained page with timelines, for a ticket attachment.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,4 +137,8 @@ fn parse_time(s: &str) -> Result<EpochMs, String> {
             "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"
         )
     })
+}
+
+fn parse_zone(s: &str) -> Result<Zone, String> {
+    Zone::parse(s)
 }

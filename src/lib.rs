@@ -5,12 +5,14 @@
 //! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
 //! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
-//! them. [`escape`] is the one door from untrusted bytes to display text.
-//! [`run`] wires it up.
+//! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
+//! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
+//! completions and the man page.
 
 pub mod analyze;
 pub mod cli;
 pub mod escape;
+pub mod generate;
 pub mod input;
 pub mod line;
 pub mod pipeline;
@@ -21,6 +23,7 @@ pub mod scan;
 pub mod time;
 pub mod units;
 pub mod zipstream;
+pub mod zone;
 
 use std::io::{self, IsTerminal, Write};
 
@@ -49,6 +52,13 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn try_run(args: Args) -> anyhow::Result<u8> {
+    if let Some(what) = args.generate {
+        let mut out = io::stdout().lock();
+        generate::write(what, &mut out)
+            .and_then(|()| out.flush())
+            .context("cannot write to standard output")?;
+        return Ok(exit::OK);
+    }
     let qos = match (&args.qos, &args.cpf) {
         (Some(us), _) => {
             anyhow::ensure!(*us > 0, "--qos must be longer than 0");
@@ -130,21 +140,17 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     } else {
         Format::Tsv
     });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_tty && !no_color,
-    };
     let style = render::Style {
         format,
         header: args.header,
-        color,
+        color: use_color(args.color, stdout_tty),
         top: args.top,
+        width: table_width(stdout_tty),
+        zone: args.tz.clone(),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let written = render::render(&report, style, &mut out).and_then(|()| out.flush());
+    let written = render::render(&report, &style, &mut out).and_then(|()| out.flush());
     if let Err(e) = written
         && e.kind() != io::ErrorKind::BrokenPipe
     {
@@ -164,4 +170,33 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     // exit that frees it anyway.
     std::mem::forget(report);
     Ok(if failed { exit::FAIL_ON } else { exit::OK })
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set or the terminal is
+/// `dumb`; `--color always` wins over both.
+fn use_color(choice: ColorChoice, stdout_tty: bool) -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_tty && !set("NO_COLOR") && !dumb,
+    }
+}
+
+/// The width the table must fit: the terminal's, else `COLUMNS`, else no
+/// limit. A terminal that reports a width of 0 (a serial console, some
+/// containers) does not know its width.
+fn table_width(stdout_tty: bool) -> Option<usize> {
+    let terminal = stdout_tty
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w > 0);
+    terminal.or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w > 0)
+    })
 }

@@ -60,9 +60,11 @@ pub fn ymd(ms: EpochMs) -> (i64, u32, u32) {
     civil_from_days(ms.div_euclid(86_400_000))
 }
 
-/// RFC 3339 UTC with milliseconds: `2017-01-04T22:15:58.846Z`.
+/// RFC 3339 with milliseconds: `2017-01-04T22:15:58.846Z` — in UTC, or
+/// with the offset of the `--tz` zone while a report is being rendered
+/// (see [`crate::zone::with_output_zone`]).
 pub fn format_rfc3339_ms(ms: EpochMs) -> String {
-    Rfc3339(ms).to_string()
+    crate::zone::output_rfc3339(ms)
 }
 
 /// Displays an instant as RFC 3339 UTC with milliseconds, without an

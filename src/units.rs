@@ -55,12 +55,15 @@ pub fn secs(us: u64) -> String {
     format!("{whole}.{} s", f.trim_end_matches('0'))
 }
 
-/// A stun length for tables: `1.092 s`, `341.6 ms`, `950 us`.
+/// A stun length for tables: `1.091 s`, `341.6 ms`, `950 us`.
+///
+/// Truncated, never rounded: a stun of 3,999,999 us rounded to `4.000 s`
+/// would sit beside a `4 s` risk threshold it did not reach.
 pub fn human_us(us: u64) -> String {
     if us >= 1_000_000 {
-        format!("{:.3} s", us as f64 / 1e6)
+        format!("{}.{:03} s", us / 1_000_000, us % 1_000_000 / 1_000)
     } else if us >= 1_000 {
-        format!("{:.1} ms", us as f64 / 1e3)
+        format!("{}.{} ms", us / 1_000, us % 1_000 / 100)
     } else {
         format!("{us} us")
     }
@@ -104,8 +107,13 @@ mod tests {
     fn formats() {
         assert_eq!(secs(8_000_000), "8 s");
         assert_eq!(secs(1_500_000), "1.5 s");
-        assert_eq!(human_us(1_091_706), "1.092 s");
-        assert_eq!(human_us(38_123), "38.1 ms");
+        assert_eq!(human_us(1_091_706), "1.091 s");
+        assert_eq!(human_us(3_999_999), "3.999 s");
+        assert_eq!(human_us(4_000_000), "4.000 s");
+        assert_eq!(human_us(38_199), "38.1 ms");
+        assert_eq!(human_us(999_999), "999.9 ms");
+        assert_eq!(human_us(999), "999 us");
+        assert_eq!(human_us(u64::MAX), "18446744073709.551 s");
         assert_eq!(human_span_ms(2_739_184), "45m 39s");
     }
 }

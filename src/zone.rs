@@ -63,7 +63,9 @@ impl Zone {
         }
         if t.eq_ignore_ascii_case("local") {
             let tz = TimeZone::try_system().map_err(|e| {
-                format!("cannot tell this system's time zone ({e}); name it, e.g. --tz Europe/Berlin")
+                format!(
+                    "cannot tell this system's time zone ({e}); name it, e.g. --tz Europe/Berlin"
+                )
             })?;
             let name = match tz.iana_name() {
                 Some(n) => format!("local ({n})"),
@@ -338,25 +340,55 @@ mod tests {
         let ny = Zone::parse("America/New_York").unwrap();
         let winter = ms("2025-11-18T22:00:07.882Z");
         let summer = ms("2025-07-01T12:00:00.000Z");
-        assert_eq!(ny.rfc3339(winter).to_string(), "2025-11-18T17:00:07.882-05:00");
-        assert_eq!(ny.rfc3339(summer).to_string(), "2025-07-01T08:00:00.000-04:00");
+        assert_eq!(
+            ny.rfc3339(winter).to_string(),
+            "2025-11-18T17:00:07.882-05:00"
+        );
+        assert_eq!(
+            ny.rfc3339(summer).to_string(),
+            "2025-07-01T08:00:00.000-04:00"
+        );
         let plus2 = Zone::parse("+02:00").unwrap();
-        assert_eq!(plus2.rfc3339(winter).to_string(), "2025-11-19T00:00:07.882+02:00");
-        assert_eq!(Zone::utc().rfc3339(winter).to_string(), "2025-11-18T22:00:07.882Z");
+        assert_eq!(
+            plus2.rfc3339(winter).to_string(),
+            "2025-11-19T00:00:07.882+02:00"
+        );
+        assert_eq!(
+            Zone::utc().rfc3339(winter).to_string(),
+            "2025-11-18T22:00:07.882Z"
+        );
         let london = Zone::parse("Europe/London").unwrap();
-        assert_eq!(london.rfc3339(winter).to_string(), "2025-11-18T22:00:07.882+00:00");
+        assert_eq!(
+            london.rfc3339(winter).to_string(),
+            "2025-11-18T22:00:07.882+00:00"
+        );
     }
 
     #[test]
     fn user_times_are_in_the_zone() {
         let ber = Zone::parse("Europe/Berlin").unwrap();
-        let t = |s, end| ber.parse_user_time(s, end).map(|ms| time::format_rfc3339_ms(ms));
-        assert_eq!(t("2025-11-19 03:12", false).unwrap(), "2025-11-19T02:12:00.000Z");
-        assert_eq!(t("2025-07-01T03:12:30", false).unwrap(), "2025-07-01T01:12:30.000Z");
+        let t = |s, end| {
+            ber.parse_user_time(s, end)
+                .map(time::format_rfc3339_ms)
+        };
+        assert_eq!(
+            t("2025-11-19 03:12", false).unwrap(),
+            "2025-11-19T02:12:00.000Z"
+        );
+        assert_eq!(
+            t("2025-07-01T03:12:30", false).unwrap(),
+            "2025-07-01T01:12:30.000Z"
+        );
         assert_eq!(t("2025-11-19", false).unwrap(), "2025-11-18T23:00:00.000Z");
         assert_eq!(t("2025-11-19", true).unwrap(), "2025-11-19T22:59:59.999Z");
-        assert_eq!(t("2025-11-19T03:12:00Z", false).unwrap(), "2025-11-19T03:12:00.000Z");
-        assert_eq!(t("2025-11-19T03:12:00+01:00", false).unwrap(), "2025-11-19T02:12:00.000Z");
+        assert_eq!(
+            t("2025-11-19T03:12:00Z", false).unwrap(),
+            "2025-11-19T03:12:00.000Z"
+        );
+        assert_eq!(
+            t("2025-11-19T03:12:00+01:00", false).unwrap(),
+            "2025-11-19T02:12:00.000Z"
+        );
         assert!(t("yesterday", false).is_err());
         assert!(t("2025-11-19X03:12", false).is_err());
     }

@@ -179,7 +179,12 @@ fn records(out: &mut dyn Write, s: &Section, paint: Paint) -> io::Result<()> {
     Ok(())
 }
 
-fn verdict(out: &mut dyn Write, v: &VerdictLine, limit: Option<usize>, paint: Paint) -> io::Result<()> {
+fn verdict(
+    out: &mut dyn Write,
+    v: &VerdictLine,
+    limit: Option<usize>,
+    paint: Paint,
+) -> io::Result<()> {
     let lines = wrap(&format!("{}: {}", v.head, v.text), limit);
     for (i, line) in lines.iter().enumerate() {
         // The head is coloured (bold) on the first line; the rest plain.

@@ -5,10 +5,8 @@
 //! also says how expendable it is when a terminal is narrow (see
 //! [`super::layout`]); markdown and html ignore that and show everything.
 
-use std::collections::BTreeMap;
-
 use super::Style;
-use crate::analyze::{Cluster, Event, KindSource, Report, VmReport, Window};
+use crate::analyze::{Cluster, Event, HostReport, KindSource, Report, VmReport, Window};
 use crate::qos::{QOS_WARN_S, Verdict};
 use crate::units::{human_span_ms, human_us, secs};
 use crate::zone::{Civil, Zone, format_offset};
@@ -165,41 +163,6 @@ impl TimeForm {
     }
 }
 
-/// A host's row of the per-host summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostRow {
-    pub host: String,
-    pub vms: u64,
-    pub events: u64,
-    pub max_us: u64,
-    pub risk: u64,
-    pub failover: u64,
-    pub recommended_qos_s: Option<u64>,
-}
-
-/// The per-host summary, from the VM rows.
-pub fn hosts(r: &Report) -> Vec<HostRow> {
-    let mut by: BTreeMap<&str, HostRow> = BTreeMap::new();
-    for v in &r.vms {
-        let h = by.entry(&v.host).or_insert_with(|| HostRow {
-            host: v.host.to_string(),
-            vms: 0,
-            events: 0,
-            max_us: 0,
-            risk: 0,
-            failover: 0,
-            recommended_qos_s: None,
-        });
-        h.vms += 1;
-        h.events += v.events;
-        h.max_us = h.max_us.max(v.max_us);
-        h.risk += v.risk;
-        h.failover += v.failover;
-        h.recommended_qos_s = h.recommended_qos_s.max(v.recommended_qos_s);
-    }
-    by.into_values().collect()
-}
-
 /// What the view needs besides the report.
 pub struct Ctx<'a> {
     pub zone: &'a Zone,
@@ -226,15 +189,14 @@ pub fn build(r: &Report, style: &Style) -> View {
         .chain(r.windows.iter().flat_map(|w| [w.created, w.consolidated]))
         .chain(top.iter().map(|e| e.time));
     let form = TimeForm::of(shown.clone().map(|ms| zone.civil(ms)));
-    let host_rows = hosts(r);
     let ctx = Ctx {
         zone,
         form,
-        many_hosts: host_rows.len() > 1,
+        many_hosts: r.hosts.len() > 1,
     };
     let mut sections = vec![vms_section(&r.vms, &ctx)];
     if ctx.many_hosts {
-        sections.push(hosts_section(&host_rows));
+        sections.push(hosts_section(&r.hosts));
     }
     if !r.clusters.is_empty() {
         sections.push(clusters_section(&r.clusters, &ctx));
@@ -246,7 +208,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         sections.push(top_section(r, &top, &ctx));
     }
     View {
-        title: title(r, &host_rows, zone, form, shown),
+        title: title(r, zone, form, shown),
         rule: format!(
             "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
             r.qos.describe(),
@@ -268,13 +230,7 @@ pub fn top_events(r: &Report, n: usize) -> Vec<&Event> {
     top
 }
 
-fn title(
-    r: &Report,
-    hosts: &[HostRow],
-    zone: &Zone,
-    form: TimeForm,
-    shown: impl Iterator<Item = i64>,
-) -> String {
+fn title(r: &Report, zone: &Zone, form: TimeForm, shown: impl Iterator<Item = i64>) -> String {
     let s = &r.summary;
     let mut t = format!(
         "Stun report — {} stun{} in {} VM{}",
@@ -283,13 +239,17 @@ fn title(
         s.vms,
         plural(s.vms)
     );
-    match hosts {
+    match r.hosts.as_slice() {
         [] => {}
-        [one] if one.host == "-" => {}
+        [one] if &*one.host == "-" => {}
         [one] => t.push_str(&format!(" on {}", one.host)),
         many => t.push_str(&format!(" on {} hosts", many.len())),
     }
-    t.push_str(&format!(" · QoS {} · times {}", secs(r.qos.us), zone.name()));
+    t.push_str(&format!(
+        " · QoS {} · times {}",
+        secs(r.qos.us),
+        zone.name()
+    ));
     if !zone.is_utc() {
         let mut offsets: Vec<i32> = shown.map(|ms| zone.offset_s(ms)).collect();
         offsets.sort_unstable();
@@ -357,7 +317,7 @@ fn vms_section(vms: &[VmReport], ctx: &Ctx) -> Section {
     }
 }
 
-fn hosts_section(hosts: &[HostRow]) -> Section {
+fn hosts_section(hosts: &[HostReport]) -> Section {
     let columns = vec![
         Column::text("host").elide_at(1),
         Column::num("VMs"),
@@ -371,7 +331,7 @@ fn hosts_section(hosts: &[HostRow]) -> Section {
         .iter()
         .map(|h| {
             vec![
-                Cell::new(&h.host),
+                Cell::new(&*h.host),
                 Cell::new(h.vms.to_string()),
                 Cell::new(h.events.to_string()),
                 dur(h.max_us),
@@ -577,7 +537,11 @@ fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
 
 /// A duration cell; `-` for none.
 fn dur(us: u64) -> Cell {
-    Cell::new(if us == 0 { "-".to_owned() } else { human_us(us) })
+    Cell::new(if us == 0 {
+        "-".to_owned()
+    } else {
+        human_us(us)
+    })
 }
 
 fn rec_qos(s: Option<u64>) -> Cell {

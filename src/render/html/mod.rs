@@ -77,13 +77,9 @@ fn verdict(v: &View) -> Markup {
 
 fn cards(r: &Report) -> Markup {
     let s = &r.summary;
-    let hosts = view::hosts(r).len();
+    let hosts = r.hosts.len();
     let worst = r.worst();
-    let longest_lifetime = r
-        .windows
-        .iter()
-        .map(|w| w.consolidated - w.created)
-        .max();
+    let longest_lifetime = r.windows.iter().map(|w| w.consolidated - w.created).max();
     html! {
         section.cards {
             div.card {
@@ -128,7 +124,9 @@ fn events_per_vm(r: &Report) -> Vec<(&VmReport, Vec<&Event>)> {
     let mut rest = r.events.as_slice();
     let mut out = Vec::with_capacity(r.vms.len());
     for v in &r.vms {
-        let n = usize::try_from(v.events).unwrap_or(usize::MAX).min(rest.len());
+        let n = usize::try_from(v.events)
+            .unwrap_or(usize::MAX)
+            .min(rest.len());
         let (mine, after) = rest.split_at(n);
         if mine.iter().any(|e| e.vm != v.vm) {
             // Not in that order after all: fall back to the name.

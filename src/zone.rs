@@ -1,42 +1,86 @@
-//! The zone times are shown in (`--tz`).
+//! Time zones for times that carry none.
 //!
-//! Everything inside stunscan is UTC epoch milliseconds; a [`Zone`] only
-//! decides how an instant is written. Offsets come from `jiff` (the IANA
-//! database, daylight saving included); the digits are written by hand, as
-//! for UTC in [`crate::time`], because the TSV writer formats one time per
-//! event.
+//! vmware.log times are UTC, but a database's `messages.log` and a freeze
+//! script's logs are written in the guest's local wall time, with no offset.
+//! Lining the two up needs the guest's zone, daylight saving included, and
+//! the same zone type serves for showing report times in a chosen zone.
+//!
+//! The zone database is compiled into the binary (jiff's bundled tzdb), so
+//! results never depend on the machine's `/usr/share/zoneinfo`; only
+//! `local` asks the system which zone it is in.
+//!
+//! For output (`--tz`), [`Zone::wall`] reads an instant on the zone's
+//! clock, [`Zone::rfc3339`] writes it without allocating (the TSV writer
+//! formats one time per event), [`with_output_zone`] makes the data
+//! model's serializers follow `--tz`, and [`Zone::parse_user_time`] reads
+//! `--since`/`--until` given without an offset as wall times of the zone.
 
 use std::cell::RefCell;
 use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 
-use crate::time::{self, EpochMs};
+use crate::time::{EpochMs, civil_from_days, days_from_civil};
 
-/// A time zone for output: UTC, the system's zone, a fixed offset or an
-/// IANA zone.
-#[derive(Debug, Clone)]
-pub struct Zone {
-    tz: TimeZone,
-    /// How the user (and the report's title) calls it.
-    name: String,
-    utc: bool,
-}
-
-/// A wall-clock reading of an instant in a zone.
+/// A wall-clock date and time, as a log writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
-    pub year: i64,
+    pub year: i32,
     pub month: u32,
     pub day: u32,
     pub hour: u32,
     pub minute: u32,
     pub second: u32,
     pub milli: u32,
-    /// Seconds east of UTC at that instant.
-    pub offset_s: i32,
+}
+
+impl Civil {
+    /// Milliseconds since the epoch of this wall time read as if it were UTC.
+    fn naive_ms(&self) -> EpochMs {
+        let day = days_from_civil(i64::from(self.year), self.month, self.day);
+        let ms_of_day = i64::from(self.hour) * 3_600_000
+            + i64::from(self.minute) * 60_000
+            + i64::from(self.second) * 1000
+            + i64::from(self.milli);
+        day * 86_400_000 + ms_of_day
+    }
+
+    fn to_jiff(self) -> Option<DateTime> {
+        let nanos = i32::try_from(self.milli).ok()?.checked_mul(1_000_000)?;
+        DateTime::new(
+            i16::try_from(self.year).ok()?,
+            i8::try_from(self.month).ok()?,
+            i8::try_from(self.day).ok()?,
+            i8::try_from(self.hour).ok()?,
+            i8::try_from(self.minute).ok()?,
+            i8::try_from(self.second).ok()?,
+            nanos,
+        )
+        .ok()
+    }
+}
+
+/// What a wall time means in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalTime {
+    /// The usual case: one instant.
+    Unique(EpochMs),
+    /// The hour that the end of daylight saving repeats: two instants.
+    Ambiguous { earlier: EpochMs, later: EpochMs },
+    /// The hour that the start of daylight saving skips: no clock showed
+    /// this time. Read with the offset in force before the gap (as
+    /// RFC 5545 and Temporal do), which lands after the gap.
+    Skipped(EpochMs),
+}
+
+/// A time zone: UTC, a fixed offset, the system's zone or an IANA zone.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    tz: TimeZone,
+    name: String,
+    utc: bool,
 }
 
 impl Default for Zone {
@@ -54,198 +98,254 @@ impl Zone {
         }
     }
 
-    /// Parses `--tz`: `UTC` (or `Z`), `local`, an offset (`+02:00`,
-    /// `-0530`, `+02`) or an IANA name (`America/New_York`).
-    pub fn parse(s: &str) -> Result<Zone, String> {
-        let t = s.trim();
-        if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+    /// Parses `UTC`, `local`, an offset (`+02:00`, `-0500`, `+05`) or an
+    /// IANA name (`America/New_York`). An unknown name is an error that
+    /// says what is accepted, never a silent UTC.
+    pub fn parse(spec: &str) -> Result<Zone, String> {
+        let s = spec.trim();
+        if ["utc", "z", "gmt", "etc/utc"].contains(&s.to_ascii_lowercase().as_str()) {
             return Ok(Zone::utc());
         }
-        if t.eq_ignore_ascii_case("local") {
-            let tz = TimeZone::try_system().map_err(|e| {
-                format!(
-                    "cannot tell this system's time zone ({e}); name it, e.g. --tz Europe/Berlin"
-                )
-            })?;
-            let name = match tz.iana_name() {
-                Some(n) => format!("local ({n})"),
-                None => "local".to_owned(),
-            };
-            return Ok(Zone {
+        if s.eq_ignore_ascii_case("local") {
+            return local();
+        }
+        if s.starts_with(['+', '-']) {
+            return fixed(s);
+        }
+        TimeZone::get(s)
+            .map(|tz| Zone {
                 tz,
-                name,
+                name: s.to_owned(),
                 utc: false,
-            });
-        }
-        if t.starts_with(['+', '-']) {
-            let secs = parse_offset(t).ok_or_else(|| {
-                format!("'{s}' is not a UTC offset; write it like +02:00 or -05:30")
-            })?;
-            let off = Offset::from_seconds(secs).map_err(|e| format!("'{s}': {e}"))?;
-            return Ok(Zone {
-                tz: TimeZone::fixed(off),
-                name: format_offset(secs),
-                utc: false,
-            });
-        }
-        let tz = TimeZone::get(t).map_err(|_| {
-            format!(
-                "unknown time zone '{s}'; use UTC, local, an offset like +02:00, or an IANA name like Europe/Berlin"
-            )
-        })?;
-        Ok(Zone {
-            tz,
-            name: t.to_owned(),
-            utc: false,
-        })
+            })
+            .map_err(|_| unknown(spec))
     }
 
-    /// True for UTC itself (times end in `Z`); a named zone at offset zero
-    /// is not UTC (times end in `+00:00`).
-    pub fn is_utc(&self) -> bool {
-        self.utc
-    }
-
-    /// The name to show: `UTC`, `+02:00`, `Europe/Berlin`, `local (…)`.
+    /// The name the user gave (or the system's zone name for `local`).
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Seconds east of UTC at `ms`.
-    pub fn offset_s(&self, ms: EpochMs) -> i32 {
-        if self.utc {
-            return 0;
-        }
-        match Timestamp::from_millisecond(ms) {
+    pub fn is_utc(&self) -> bool {
+        self.utc
+    }
+
+    /// What the wall time `c` means here; `None` when `c` is no date
+    /// (February 30th, hour 24, a year beyond 9999).
+    pub fn resolve(&self, c: Civil) -> Option<LocalTime> {
+        let dt = c.to_jiff()?;
+        let naive = c.naive_ms();
+        let at = |o: Offset| naive - i64::from(o.seconds()) * 1000;
+        Some(match self.tz.to_ambiguous_timestamp(dt).offset() {
+            AmbiguousOffset::Unambiguous { offset } => LocalTime::Unique(at(offset)),
+            AmbiguousOffset::Fold { before, after } => LocalTime::Ambiguous {
+                earlier: at(before),
+                later: at(after),
+            },
+            AmbiguousOffset::Gap { before, .. } => LocalTime::Skipped(at(before)),
+        })
+    }
+
+    /// UTC milliseconds of the wall time `c`, and whether it was ambiguous
+    /// (then the earlier instant is given).
+    pub fn to_utc_ms(&self, c: Civil) -> Option<(EpochMs, bool)> {
+        Some(match self.resolve(c)? {
+            LocalTime::Unique(ms) | LocalTime::Skipped(ms) => (ms, false),
+            LocalTime::Ambiguous { earlier, .. } => (earlier, true),
+        })
+    }
+
+    /// The zone's offset from UTC at an instant, in seconds.
+    pub fn offset_at(&self, utc_ms: EpochMs) -> i32 {
+        match Timestamp::from_millisecond(utc_ms) {
             Ok(ts) => self.tz.to_offset(ts).seconds(),
             Err(_) => 0,
         }
     }
 
-    /// The wall-clock reading of `ms` in this zone.
-    pub fn civil(&self, ms: EpochMs) -> Civil {
-        let offset_s = self.offset_s(ms);
-        let local = ms + i64::from(offset_s) * 1000;
-        let (year, month, day) = time::civil_from_days(local.div_euclid(86_400_000));
+    /// The zone's abbreviation at an instant (`EST`, `CEST`, `UTC`), as
+    /// `date` prints it; for fixed offsets, whatever the zone data says.
+    pub fn abbreviation_at(&self, utc_ms: EpochMs) -> String {
+        match Timestamp::from_millisecond(utc_ms) {
+            Ok(ts) => self.tz.to_offset_info(ts).abbreviation().to_owned(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// RFC 3339 with milliseconds in this zone:
+    /// `2017-01-04T16:30:35.000-05:00`, or `…Z` for UTC.
+    pub fn format_rfc3339_ms(&self, utc_ms: EpochMs) -> String {
+        if self.utc {
+            return crate::time::Rfc3339(utc_ms).to_string();
+        }
+        let off = self.offset_at(utc_ms);
+        let wall = utc_ms + i64::from(off) * 1000;
+        let (y, mo, d) = civil_from_days(wall.div_euclid(86_400_000));
+        let rem = wall.rem_euclid(86_400_000);
+        let (h, mi, s, ms) = (
+            rem / 3_600_000,
+            rem / 60_000 % 60,
+            rem / 1000 % 60,
+            rem % 1000,
+        );
+        let sign = if off < 0 { '-' } else { '+' };
+        let (oh, om) = (off.unsigned_abs() / 3600, off.unsigned_abs() / 60 % 60);
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}{sign}{oh:02}:{om:02}")
+    }
+}
+
+fn unknown(spec: &str) -> String {
+    format!(
+        "unknown time zone {spec:?}: give UTC, local, an offset such as +02:00, \
+         or an IANA name such as America/New_York"
+    )
+}
+
+fn local() -> Result<Zone, String> {
+    let tz = TimeZone::try_system().map_err(|e| {
+        format!("cannot tell this machine's time zone ({e}); name it, e.g. America/New_York")
+    })?;
+    let name = tz.iana_name().unwrap_or("local").to_owned();
+    let utc = name == "UTC" || name == "Etc/UTC";
+    Ok(Zone { tz, name, utc })
+}
+
+/// `+02:00`, `-0500`, `+05`: hours up to 23, minutes up to 59.
+fn fixed(s: &str) -> Result<Zone, String> {
+    let b = s.as_bytes();
+    let sign = if b.first() == Some(&b'-') { -1 } else { 1 };
+    let rest = &b[1..];
+    let (h, m) = match rest {
+        [h1, h2] => (two(*h1, *h2), Some(0)),
+        [h1, h2, m1, m2] => (two(*h1, *h2), two(*m1, *m2)),
+        [h1, h2, b':', m1, m2] => (two(*h1, *h2), two(*m1, *m2)),
+        _ => (None, None),
+    };
+    let (Some(h), Some(m)) = (h, m) else {
+        return Err(unknown(s));
+    };
+    if h > 23 || m > 59 {
+        return Err(unknown(s));
+    }
+    let secs = sign * (h * 3600 + m * 60);
+    let off = Offset::from_seconds(secs).map_err(|_| unknown(s))?;
+    Ok(Zone {
+        tz: TimeZone::fixed(off),
+        name: s.to_owned(),
+        utc: false,
+    })
+}
+
+fn two(a: u8, b: u8) -> Option<i32> {
+    (a.is_ascii_digit() && b.is_ascii_digit())
+        .then(|| i32::from(a - b'0') * 10 + i32::from(b - b'0'))
+}
+
+impl Zone {
+    /// The wall-clock reading of the instant `utc_ms` in this zone.
+    pub fn wall(&self, utc_ms: EpochMs) -> Civil {
+        let local = utc_ms + i64::from(self.offset_at(utc_ms)) * 1000;
+        let (y, month, day) = civil_from_days(local.div_euclid(86_400_000));
         let rem = local.rem_euclid(86_400_000);
         Civil {
-            year,
+            year: i32::try_from(y).unwrap_or(if y < 0 { i32::MIN } else { i32::MAX }),
             month,
             day,
             hour: (rem / 3_600_000) as u32,
             minute: (rem / 60_000 % 60) as u32,
             second: (rem / 1000 % 60) as u32,
             milli: (rem % 1000) as u32,
-            offset_s,
         }
     }
 
-    /// RFC 3339 with milliseconds: `…Z` in UTC, else with the offset.
-    pub fn rfc3339(&self, ms: EpochMs) -> ZonedRfc3339<'_> {
-        ZonedRfc3339 { ms, zone: self }
+    /// True when the zone is a fixed offset that its name already says
+    /// (`+02:00`): a report need not repeat the offset beside it.
+    pub fn names_its_offset(&self) -> bool {
+        self.name.starts_with(['+', '-']) && self.name == format_offset(self.offset_at(0))
     }
 
-    /// The instant of a wall-clock time in this zone (`ms_of_day` after
-    /// midnight of the date); in the repeated autumn hour the earlier one,
-    /// in the skipped spring hour the time an hour later. For `--since` and
-    /// `--until` given without an offset.
-    pub fn to_utc(&self, year: i64, month: u32, day: u32, ms_of_day: i64) -> Option<EpochMs> {
-        let midnight = time::epoch_ms(year, month, day, 0);
-        if self.utc {
-            return Some(midnight + ms_of_day);
+    /// [`Zone::format_rfc3339_ms`] as a `Display`, without an intermediate
+    /// `String`.
+    pub fn rfc3339(&self, utc_ms: EpochMs) -> ZonedRfc3339<'_> {
+        ZonedRfc3339 {
+            ms: utc_ms,
+            zone: self,
         }
-        let local = midnight + ms_of_day;
-        let (y, mo, d) = time::civil_from_days(local.div_euclid(86_400_000));
-        let rem = local.rem_euclid(86_400_000);
-        let dt = DateTime::new(
-            i16::try_from(y).ok()?,
-            i8::try_from(mo).ok()?,
-            i8::try_from(d).ok()?,
-            (rem / 3_600_000) as i8,
-            (rem / 60_000 % 60) as i8,
-            (rem / 1000 % 60) as i8,
-            (rem % 1000 * 1_000_000) as i32,
-        )
-        .ok()?;
-        let ts = self.tz.to_ambiguous_timestamp(dt).compatible().ok()?;
-        Some(ts.as_millisecond())
     }
 
-    /// Parses `--since`/`--until`: RFC 3339 with an offset or `Z` is that
+    /// Reads `--since`/`--until`: RFC 3339 with an offset or `Z` is that
     /// instant; a time without an offset (`2025-11-19 03:12`,
-    /// `2025-11-19T03:12:00`) or a bare date (`2025-11-19`) is a wall-clock
-    /// time in this zone. With `end_of_day`, a bare date means the last
-    /// millisecond of that day (`--until DATE` includes the whole day).
+    /// `2025-11-19T03:12:00.5`) or a bare date (`2025-11-19`) is a wall time
+    /// of this zone (in the repeated autumn hour the earlier instant). With
+    /// `end_of_day`, a bare date means the last millisecond of that day in
+    /// this zone (`--until DATE` includes the whole day, 23 or 25 hours
+    /// long on a daylight-saving change).
     pub fn parse_user_time(&self, s: &str, end_of_day: bool) -> Result<EpochMs, String> {
-        let t = s.trim();
         let bad = || {
             format!(
-                "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z, a local time like '2017-01-04 22:15' (in the --tz zone) or a date like 2017-01-04"
+                "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z, a time like '2017-01-04 22:15' (read in the --tz zone) or a date like 2017-01-04"
             )
         };
-        let b = t.as_bytes();
-        let date = parse_date(b).ok_or_else(bad)?;
+        let b = s.trim().as_bytes();
+        let (y, mo, d) = parse_date(b).ok_or_else(bad)?;
+        let at = |c: Civil| self.to_utc_ms(c).map(|(ms, _)| ms).ok_or_else(bad);
+        let midnight = |y: i64, mo: u32, d: u32| Civil {
+            year: i32::try_from(y).unwrap_or(i32::MAX),
+            month: mo,
+            day: d,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            milli: 0,
+        };
         if b.len() == 10 {
-            let (y, m, d) = date;
-            if end_of_day {
-                let next = time::civil_from_days(time::days_from_civil(y, m, d) + 1);
-                let start = self.to_utc(next.0, next.1, next.2, 0).ok_or_else(bad)?;
-                return Ok(start - 1);
+            if !end_of_day {
+                return at(midnight(y, mo, d));
             }
-            return self.to_utc(y, m, d, 0).ok_or_else(bad);
+            let (ny, nm, nd) = civil_from_days(days_from_civil(y, mo, d) + 1);
+            return at(midnight(ny, nm, nd)).map(|ms| ms - 1);
         }
         if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
             return Err(bad());
         }
         let mut iso = b.to_vec();
         iso[10] = b'T';
-        // `HH:MM` alone: seconds are zero.
         if iso.len() == 16 {
+            // `HH:MM` alone: the seconds are zero.
             iso.extend_from_slice(b":00");
         }
-        if let Some((ms, used)) = time::parse_iso(&iso)
+        if let Some((ms, used)) = crate::time::parse_iso(&iso)
             && used == iso.len()
         {
             return Ok(ms);
         }
-        let (clock, used) = time::parse_clock(&iso[11..]).ok_or_else(bad)?;
+        let (clock, used) = crate::time::parse_clock(&iso[11..]).ok_or_else(bad)?;
         if 11 + used != iso.len() {
             return Err(bad());
         }
-        self.to_utc(date.0, date.1, date.2, clock).ok_or_else(bad)
+        let c = Civil {
+            hour: (clock / 3_600_000) as u32,
+            minute: (clock / 60_000 % 60) as u32,
+            second: (clock / 1000 % 60) as u32,
+            milli: (clock % 1000) as u32,
+            ..midnight(y, mo, d)
+        };
+        at(c)
     }
 }
 
 /// `YYYY-MM-DD` at the start of `b`, checked.
 fn parse_date(b: &[u8]) -> Option<(i64, u32, u32)> {
-    let y = time::digits(b, 4)?;
-    let m = time::digits(b.get(5..)?, 2)?;
-    let d = time::digits(b.get(8..)?, 2)?;
+    use crate::time::{days_in_month, digits};
+    let y = digits(b, 4)?;
+    let m = digits(b.get(5..)?, 2)?;
+    let d = digits(b.get(8..)?, 2)?;
     let ok = b[4] == b'-'
         && b[7] == b'-'
         && (1..=12).contains(&m)
         && d >= 1
-        && d <= time::days_in_month(i64::from(y), m);
+        && d <= days_in_month(i64::from(y), m);
     ok.then_some((i64::from(y), m, d))
-}
-
-/// `+02:00`, `-0530`, `+02` → seconds east of UTC.
-fn parse_offset(s: &str) -> Option<i32> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.bytes().all(|c| c.is_ascii_digit()) || rest.matches(':').count() > 1 {
-        return None;
-    }
-    let (h, m) = match digits.len() {
-        1 | 2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
-        _ => return None,
-    };
-    (h <= 25 && m <= 59).then_some(sign * (h * 3600 + m * 60))
 }
 
 /// `+02:00`, `-05:30`, `+00:00`.
@@ -255,8 +355,7 @@ pub fn format_offset(secs: i32) -> String {
     format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
 }
 
-/// Displays an instant as RFC 3339 in a zone, without an intermediate
-/// `String`.
+/// Displays an instant as RFC 3339 with milliseconds in a zone.
 #[derive(Debug, Clone, Copy)]
 pub struct ZonedRfc3339<'a> {
     ms: EpochMs,
@@ -266,9 +365,9 @@ pub struct ZonedRfc3339<'a> {
 impl fmt::Display for ZonedRfc3339<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.zone.utc {
-            return time::Rfc3339(self.ms).fmt(f);
+            return crate::time::Rfc3339(self.ms).fmt(f);
         }
-        let c = self.zone.civil(self.ms);
+        let c = self.zone.wall(self.ms);
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}",
@@ -279,37 +378,39 @@ impl fmt::Display for ZonedRfc3339<'_> {
             c.minute,
             c.second,
             c.milli,
-            format_offset(c.offset_s)
+            format_offset(self.zone.offset_at(self.ms))
         )
     }
 }
 
 thread_local! {
-    /// The zone of [`time::format_rfc3339_ms`] while a report is rendered.
+    /// The zone of [`crate::time::format_rfc3339_ms`] while a report is
+    /// rendered.
     static OUTPUT: RefCell<Option<Zone>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with `zone` as the zone of [`time::format_rfc3339_ms`], which the
-/// data model's serializers call: the JSON document's times follow `--tz`
-/// without a zone threaded through every `Serialize` impl.
+/// Runs `f` with `zone` as the zone of [`crate::time::format_rfc3339_ms`],
+/// which the data model's serializers call: the JSON document's times follow
+/// `--tz` without a zone threaded through every `Serialize` impl. Scoped
+/// (and per thread), so nothing outside rendering sees it.
 pub fn with_output_zone<T>(zone: &Zone, f: impl FnOnce() -> T) -> T {
-    struct Reset(Option<Zone>);
-    impl Drop for Reset {
+    struct Restore(Option<Zone>);
+    impl Drop for Restore {
         fn drop(&mut self) {
             let prev = self.0.take();
             OUTPUT.with(|z| *z.borrow_mut() = prev);
         }
     }
     let prev = OUTPUT.with(|z| z.borrow_mut().replace(zone.clone()));
-    let _reset = Reset(prev);
+    let _restore = Restore(prev);
     f()
 }
 
-/// [`Zone::rfc3339`] in the zone set by [`with_output_zone`], else UTC.
-pub fn output_rfc3339(ms: EpochMs) -> String {
+/// RFC 3339 in the zone set by [`with_output_zone`], else UTC.
+pub fn output_rfc3339(utc_ms: EpochMs) -> String {
     OUTPUT.with(|z| match z.borrow().as_ref() {
-        Some(zone) if !zone.utc => zone.rfc3339(ms).to_string(),
-        _ => time::Rfc3339(ms).to_string(),
+        Some(zone) if !zone.utc => zone.rfc3339(utc_ms).to_string(),
+        _ => crate::time::Rfc3339(utc_ms).to_string(),
     })
 }
 
@@ -317,29 +418,126 @@ pub fn output_rfc3339(ms: EpochMs) -> String {
 mod tests {
     use super::*;
 
-    fn ms(s: &str) -> EpochMs {
-        time::parse_iso(s.as_bytes()).unwrap().0
+    fn civil(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Civil {
+        Civil {
+            year: y,
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            milli: 0,
+        }
+    }
+
+    fn rfc(ms: EpochMs) -> String {
+        crate::time::format_rfc3339_ms(ms)
     }
 
     #[test]
-    fn parses_zones() {
-        assert!(Zone::parse("UTC").unwrap().is_utc());
-        assert!(Zone::parse("utc").unwrap().is_utc());
-        assert_eq!(Zone::parse("+02:00").unwrap().name(), "+02:00");
-        assert_eq!(Zone::parse("-0530").unwrap().name(), "-05:30");
-        assert_eq!(Zone::parse("+02").unwrap().name(), "+02:00");
-        assert!(Zone::parse("America/New_York").is_ok());
-        assert!(Zone::parse("local").is_ok());
-        for bad in ["Nowhere/Atlantis", "+2:0:0", "+99:00", "+ab:cd", ""] {
-            assert!(Zone::parse(bad).is_err(), "{bad}");
+    fn utc_spellings() {
+        for s in ["UTC", "utc", "Z", "GMT", " UTC "] {
+            let z = Zone::parse(s).unwrap();
+            assert!(z.is_utc(), "{s}");
+            assert_eq!(z.format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
         }
     }
 
     #[test]
-    fn formats_with_offsets_and_daylight_saving() {
+    fn new_york_winter_and_summer() {
+        let z = Zone::parse("America/New_York").unwrap();
+        let (ms, amb) = z.to_utc_ms(civil(2017, 1, 4, 16, 30, 35)).unwrap();
+        assert!(!amb);
+        assert_eq!(rfc(ms), "2017-01-04T21:30:35.000Z");
+        assert_eq!(z.format_rfc3339_ms(ms), "2017-01-04T16:30:35.000-05:00");
+        assert_eq!(z.offset_at(ms), -5 * 3600);
+        assert_eq!(z.abbreviation_at(ms), "EST");
+        let (ms, _) = z.to_utc_ms(civil(2017, 7, 4, 12, 0, 0)).unwrap();
+        assert_eq!(rfc(ms), "2017-07-04T16:00:00.000Z");
+        assert_eq!(z.abbreviation_at(ms), "EDT");
+    }
+
+    #[test]
+    fn autumn_hour_is_ambiguous() {
+        let z = Zone::parse("America/New_York").unwrap();
+        let r = z.resolve(civil(2025, 11, 2, 1, 30, 0)).unwrap();
+        let LocalTime::Ambiguous { earlier, later } = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(rfc(earlier), "2025-11-02T05:30:00.000Z");
+        assert_eq!(rfc(later), "2025-11-02T06:30:00.000Z");
+        assert_eq!(
+            z.to_utc_ms(civil(2025, 11, 2, 1, 30, 0)),
+            Some((earlier, true))
+        );
+    }
+
+    #[test]
+    fn spring_hour_is_skipped() {
+        let z = Zone::parse("America/New_York").unwrap();
+        let r = z.resolve(civil(2025, 3, 9, 2, 30, 0)).unwrap();
+        let LocalTime::Skipped(ms) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(rfc(ms), "2025-03-09T07:30:00.000Z");
+    }
+
+    #[test]
+    fn fixed_offsets() {
+        for (s, off) in [
+            ("+02:00", 7200),
+            ("-05:00", -18000),
+            ("+0530", 19800),
+            ("-03", -10800),
+        ] {
+            let z = Zone::parse(s).unwrap();
+            assert_eq!(z.offset_at(0), off, "{s}");
+        }
+        let z = Zone::parse("-05:00").unwrap();
+        let (ms, _) = z.to_utc_ms(civil(2017, 1, 4, 16, 30, 35)).unwrap();
+        assert_eq!(rfc(ms), "2017-01-04T21:30:35.000Z");
+        assert_eq!(z.format_rfc3339_ms(ms), "2017-01-04T16:30:35.000-05:00");
+        let z = Zone::parse("+05:30").unwrap();
+        assert_eq!(z.format_rfc3339_ms(0), "1970-01-01T05:30:00.000+05:30");
+    }
+
+    #[test]
+    fn unknown_zones_are_errors() {
+        for s in ["Mars/Olympus", "+25:00", "+2", "+02:60", "", "EST5EDT6"] {
+            let e = Zone::parse(s).unwrap_err();
+            assert!(e.contains("unknown time zone"), "{s}: {e}");
+        }
+    }
+
+    #[test]
+    fn local_resolves() {
+        // Whatever the machine's zone, `local` is a zone, not an error.
+        assert!(Zone::parse("local").is_ok());
+    }
+
+    #[test]
+    fn invalid_dates_are_none() {
+        let z = Zone::parse("Europe/Paris").unwrap();
+        assert_eq!(z.resolve(civil(2023, 2, 29, 0, 0, 0)), None);
+        assert_eq!(z.resolve(civil(2023, 1, 1, 24, 0, 0)), None);
+        assert_eq!(z.resolve(civil(12023, 1, 1, 0, 0, 0)), None);
+    }
+
+    #[test]
+    fn format_before_epoch() {
+        let z = Zone::parse("-05:00").unwrap();
+        assert_eq!(z.format_rfc3339_ms(-1), "1969-12-31T18:59:59.999-05:00");
+    }
+
+    fn at(s: &str) -> EpochMs {
+        crate::time::parse_iso(s.as_bytes()).unwrap().0
+    }
+
+    #[test]
+    fn output_with_offsets_and_daylight_saving() {
         let ny = Zone::parse("America/New_York").unwrap();
-        let winter = ms("2025-11-18T22:00:07.882Z");
-        let summer = ms("2025-07-01T12:00:00.000Z");
+        let winter = at("2025-11-18T22:00:07.882Z");
+        let summer = at("2025-07-01T12:00:00.000Z");
         assert_eq!(
             ny.rfc3339(winter).to_string(),
             "2025-11-18T17:00:07.882-05:00"
@@ -348,11 +546,14 @@ mod tests {
             ny.rfc3339(summer).to_string(),
             "2025-07-01T08:00:00.000-04:00"
         );
+        assert_eq!(ny.rfc3339(winter).to_string(), ny.format_rfc3339_ms(winter));
         let plus2 = Zone::parse("+02:00").unwrap();
         assert_eq!(
             plus2.rfc3339(winter).to_string(),
             "2025-11-19T00:00:07.882+02:00"
         );
+        assert!(plus2.names_its_offset());
+        assert!(!ny.names_its_offset());
         assert_eq!(
             Zone::utc().rfc3339(winter).to_string(),
             "2025-11-18T22:00:07.882Z"
@@ -362,15 +563,17 @@ mod tests {
             london.rfc3339(winter).to_string(),
             "2025-11-18T22:00:07.882+00:00"
         );
+        let w = ny.wall(winter);
+        assert_eq!(
+            (w.year, w.month, w.day, w.hour, w.milli),
+            (2025, 11, 18, 17, 882)
+        );
     }
 
     #[test]
-    fn user_times_are_in_the_zone() {
+    fn user_times_are_wall_times_of_the_zone() {
         let ber = Zone::parse("Europe/Berlin").unwrap();
-        let t = |s, end| {
-            ber.parse_user_time(s, end)
-                .map(time::format_rfc3339_ms)
-        };
+        let t = |s, end| ber.parse_user_time(s, end).map(rfc);
         assert_eq!(
             t("2025-11-19 03:12", false).unwrap(),
             "2025-11-19T02:12:00.000Z"
@@ -381,6 +584,8 @@ mod tests {
         );
         assert_eq!(t("2025-11-19", false).unwrap(), "2025-11-18T23:00:00.000Z");
         assert_eq!(t("2025-11-19", true).unwrap(), "2025-11-19T22:59:59.999Z");
+        // The autumn change: that day has 25 hours.
+        assert_eq!(t("2025-10-26", true).unwrap(), "2025-10-26T22:59:59.999Z");
         assert_eq!(
             t("2025-11-19T03:12:00Z", false).unwrap(),
             "2025-11-19T03:12:00.000Z"
@@ -389,16 +594,25 @@ mod tests {
             t("2025-11-19T03:12:00+01:00", false).unwrap(),
             "2025-11-19T02:12:00.000Z"
         );
-        assert!(t("yesterday", false).is_err());
-        assert!(t("2025-11-19X03:12", false).is_err());
+        for bad in [
+            "yesterday",
+            "2025-11-19X03:12",
+            "2025-02-30",
+            "2025-11-19 25:00",
+        ] {
+            assert!(t(bad, false).is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn output_zone_is_scoped() {
-        let t = ms("2025-11-18T22:00:07.882Z");
+        let t = at("2025-11-18T22:00:07.882Z");
         let z = Zone::parse("+01:00").unwrap();
         let inside = with_output_zone(&z, || output_rfc3339(t));
         assert_eq!(inside, "2025-11-18T23:00:07.882+01:00");
         assert_eq!(output_rfc3339(t), "2025-11-18T22:00:07.882Z");
+        // UTC itself never follows the output zone.
+        let utc = with_output_zone(&z, || Zone::utc().format_rfc3339_ms(t));
+        assert_eq!(utc, "2025-11-18T22:00:07.882Z");
     }
 }

@@ -119,9 +119,9 @@ pub struct View {
 pub enum TimeForm {
     Full,
     /// Every time in this year: `11-18 22:00:07.882`.
-    Year(i64),
+    Year(i32),
     /// Every time on this day: `22:00:07.882`.
-    Day(i64, u32, u32),
+    Day(i32, u32, u32),
 }
 
 impl TimeForm {
@@ -174,7 +174,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn time(&self, ms: i64) -> String {
-        self.form.format(&self.zone.civil(ms))
+        self.form.format(&self.zone.wall(ms))
     }
 }
 
@@ -188,7 +188,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         .flat_map(|c| [c.start, c.end])
         .chain(r.windows.iter().flat_map(|w| [w.created, w.consolidated]))
         .chain(top.iter().map(|e| e.time));
-    let form = TimeForm::of(shown.clone().map(|ms| zone.civil(ms)));
+    let form = TimeForm::of(shown.clone().map(|ms| zone.wall(ms)));
     let ctx = Ctx {
         zone,
         form,
@@ -251,12 +251,12 @@ fn title(r: &Report, zone: &Zone, form: TimeForm, shown: impl Iterator<Item = i6
         zone.name()
     ));
     if !zone.is_utc() {
-        let mut offsets: Vec<i32> = shown.map(|ms| zone.offset_s(ms)).collect();
+        let mut offsets: Vec<i32> = shown.map(|ms| zone.offset_at(ms)).collect();
         offsets.sort_unstable();
         offsets.dedup();
         // A fixed offset names itself; a named zone shows the offsets its
         // times are at (two when they straddle a daylight-saving change).
-        let fixed = offsets.len() == 1 && zone.name() == format_offset(offsets[0]);
+        let fixed = offsets.len() == 1 && zone.names_its_offset();
         if !offsets.is_empty() && !fixed {
             let list: Vec<String> = offsets
                 .into_iter()
@@ -621,7 +621,7 @@ pub fn plural(n: u64) -> &'static str {
 mod tests {
     use super::*;
 
-    fn civil(y: i64, m: u32, d: u32) -> Civil {
+    fn civil(y: i32, m: u32, d: u32) -> Civil {
         Civil {
             year: y,
             month: m,
@@ -630,7 +630,6 @@ mod tests {
             minute: 0,
             second: 7,
             milli: 882,
-            offset_s: 0,
         }
     }
 

@@ -187,7 +187,7 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
         .find(|st| span / st <= 8)
         .unwrap_or(span.max(1));
     // Ticks fall on round wall-clock times of the zone.
-    let off = i64::from(s.zone.offset_s(s.t0)) * 1000;
+    let off = i64::from(s.zone.offset_at(s.t0)) * 1000;
     let first = (s.t0 + off).div_euclid(step) * step + step - off;
     let ticks: Vec<i64> = (0..)
         .map(|i| first + i * step)
@@ -195,19 +195,19 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
         .take(40)
         .collect();
     // (x, clock or day label, the date under it where the day changes)
-    let start = s.zone.civil(s.t0);
+    let start = s.zone.wall(s.t0);
     let mut last_day = Some((start.year, start.month, start.day));
     // The day the axis begins on, at its left end, unless a tick says it.
     let lead = (step < 86_400_000
         && ticks.first().is_none_or(|&t| {
-            let c = s.zone.civil(t);
+            let c = s.zone.wall(t);
             (c.year, c.month, c.day) != (start.year, start.month, start.day)
         }))
     .then(|| format!("{:04}-{:02}-{:02}", start.year, start.month, start.day));
     let labelled: Vec<(f64, String, Option<String>)> = ticks
         .into_iter()
         .map(|t| {
-            let c = s.zone.civil(t);
+            let c = s.zone.wall(t);
             let day = (c.year, c.month, c.day);
             let new_day = last_day != Some(day);
             last_day = Some(day);

@@ -18,17 +18,21 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         escape(&v.verdict.head),
         escape(&v.verdict.text)
     )?;
-    if v.errors > 0 {
-        writeln!(
-            out,
-            "\n{} input error{}: see standard error.",
-            v.errors,
-            view::plural(v.errors as u64)
-        )?;
-    }
     for s in &v.sections {
         writeln!(out)?;
         section(out, s)?;
+    }
+    list(out, "Input errors (the report may be incomplete)", &v.errors)?;
+    list(out, "Notes", &v.notes)
+}
+
+fn list(out: &mut dyn Write, title: &str, items: &[String]) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n## {title}\n")?;
+    for i in items {
+        writeln!(out, "- {}", escape(i))?;
     }
     Ok(())
 }

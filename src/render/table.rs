@@ -27,12 +27,10 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     verdict(out, &v.verdict, style.width, paint)?;
-    if v.errors > 0 {
-        let text = format!(
-            "{} input error{}: see standard error.",
-            v.errors,
-            view::plural(v.errors as u64)
-        );
+    // The errors and notes themselves went to standard error, beside this.
+    if !v.errors.is_empty() {
+        let n = v.errors.len() as u64;
+        let text = format!("{n} input error{}: see standard error.", view::plural(n));
         prose(out, &text, style.width, "")?;
     }
     Ok(())

@@ -108,7 +108,10 @@ pub struct View {
     pub rule: String,
     pub sections: Vec<Section>,
     pub verdict: VerdictLine,
-    pub errors: usize,
+    /// `source: message` of each input error and each note: a file (markdown,
+    /// html) carries them, as it has no standard error beside it.
+    pub errors: Vec<String>,
+    pub notes: Vec<String>,
     pub times: TimeForm,
 }
 
@@ -217,7 +220,16 @@ pub fn build(r: &Report, style: &Style) -> View {
         ),
         sections,
         verdict: verdict_line(r),
-        errors: r.errors.len(),
+        errors: r
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.source, e.message))
+            .collect(),
+        notes: r
+            .notes
+            .iter()
+            .map(|n| format!("{}: {}", n.source, n.message))
+            .collect(),
         times: form,
     }
 }

@@ -59,6 +59,8 @@ fn page(r: &Report, style: &Style, v: &View) -> Markup {
                     }
                 }
                 @for s in &v.sections { (table(s)) }
+                (list("errors", "Input errors", &v.errors))
+                (list("notes", "Notes", &v.notes))
                 (footer(r))
             }
         }
@@ -69,8 +71,8 @@ fn verdict(v: &View) -> Markup {
     let class = v.verdict.level.map_or("none", Verdict::as_str);
     html! {
         p.verdict.(class) { strong { (v.verdict.head) ":" } " " (v.verdict.text) }
-        @if v.errors > 0 {
-            p.errors { (v.errors) " input error" @if v.errors != 1 { "s" } ": the report may be incomplete; see the command's standard error." }
+        @if !v.errors.is_empty() {
+            p.errors { (v.errors.len()) " input error" @if v.errors.len() != 1 { "s" } ": the report may be incomplete (listed at the end)." }
         }
     }
 }
@@ -214,6 +216,17 @@ fn table(s: &Section) -> Markup {
                 }
             }
             @for n in &s.notes { p.hint { (n) } }
+        }
+    }
+}
+
+fn list(id: &str, title: &str, items: &[String]) -> Markup {
+    html! {
+        @if !items.is_empty() {
+            section id=(id) {
+                h2 { (title) }
+                ul.notes { @for i in items { li { (i) } } }
+            }
         }
     }
 }

@@ -115,13 +115,17 @@ fn table_fits_80_120_and_200_columns() {
 #[test]
 fn table_without_a_known_width_has_no_limit() {
     let out = run_env(
-        &["--format", "table", "--color", "never", BUNDLES[0], BUNDLES[1]],
+        &[
+            "--format", "table", "--color", "never", BUNDLES[0], BUNDLES[1],
+        ],
         &[],
     );
     // Every column, the raw microseconds and the file:line included.
     assert!(out.contains("p99") && out.contains("file:line") && out.contains("4200000"));
     let zero = run_env(
-        &["--format", "table", "--color", "never", BUNDLES[0], BUNDLES[1]],
+        &[
+            "--format", "table", "--color", "never", BUNDLES[0], BUNDLES[1],
+        ],
         &[("COLUMNS", "0")],
     );
     assert_eq!(out, zero, "a width of 0 is an unknown width");
@@ -132,9 +136,10 @@ fn long_names_are_shortened_and_listed_whole() {
     let dir = tempfile::tempdir().unwrap();
     let seed = std::fs::read(fixture("seed/vmware.log")).unwrap();
     let long = "IRISDB-PRODUCTION-MIRROR-MEMBER-01";
-    let text = String::from_utf8(seed)
-        .unwrap()
-        .replace("displayName = \"db1\"", &format!("displayName = \"{long}\""));
+    let text = String::from_utf8(seed).unwrap().replace(
+        "displayName = \"db1\"",
+        &format!("displayName = \"{long}\""),
+    );
     std::fs::create_dir(dir.path().join("vm")).unwrap();
     write(&dir.path().join("vm"), "vmware.log", text.as_bytes());
     for width in [50, 60, 80] {
@@ -292,7 +297,11 @@ fn html_is_one_self_contained_page() {
     assert_eq!(code, 0);
     assert!(out.starts_with("<!DOCTYPE html>"));
     assert_balanced(&out);
-    assert_eq!(out.matches("data-stun-us=").count(), 11, "one mark per stun");
+    assert_eq!(
+        out.matches("data-stun-us=").count(),
+        11,
+        "one mark per stun"
+    );
     for want in [
         "data-stun-us=\"8000000\"",
         "data-stun-us=\"4200000\"",
@@ -352,7 +361,10 @@ fn tz_in_every_format() {
     let (out, _, _) = run(&args("csv"));
     assert!(out.contains(",2025-11-19T18:00:10.331-05:00,"), "{out}");
     let (out, _, _) = run(&args("ndjson"));
-    assert!(out.contains("\"time\":\"2025-11-19T18:00:10.331-05:00\""), "{out}");
+    assert!(
+        out.contains("\"time\":\"2025-11-19T18:00:10.331-05:00\""),
+        "{out}"
+    );
     let (out, _, _) = run(&args("json"));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["events"][0]["time"], "2025-11-19T18:00:10.331-05:00");
@@ -361,13 +373,17 @@ fn tz_in_every_format() {
     let (out, _, _) = run(&args("raw"));
     assert!(out.starts_with("8000000 ---"), "raw has the log's own line");
     let (out, _, _) = run(&args("markdown"));
-    assert!(out.contains("times America/New\\_York (UTC-05:00)"), "{out}");
+    assert!(
+        out.contains("times America/New\\_York (UTC-05:00)"),
+        "{out}"
+    );
     assert!(out.contains("| 18:00:10.331 |"), "{out}");
     let (out, _, _) = run(&args("html"));
     assert!(out.contains("data-time=\"2025-11-19T18:00:10.331-05:00\""));
     // Daylight saving: the same zone in July is four hours behind.
     let dir = tempfile::tempdir().unwrap();
-    let line = "2025-07-01T12:00:00.000Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1000 us\n";
+    let line =
+        "2025-07-01T12:00:00.000Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1000 us\n";
     let p = write(dir.path(), "vmware.log", line.as_bytes());
     let (out, _, _) = run(&["--tz", "America/New_York", &p]);
     assert!(out.contains("2025-07-01T08:00:00.000-04:00"), "{out}");
@@ -440,7 +456,15 @@ fn table_in_a_real_terminal() {
         BUNDLES[1]
     );
     tmux(&[
-        "new-session", "-d", "-x", "80", "-y", "200", "sh", "-c", &command,
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "200",
+        "sh",
+        "-c",
+        &command,
     ]);
     let mut screen = String::new();
     for _ in 0..100 {

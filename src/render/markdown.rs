@@ -22,7 +22,11 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         section(out, s)?;
     }
-    list(out, "Input errors (the report may be incomplete)", &v.errors)?;
+    list(
+        out,
+        "Input errors (the report may be incomplete)",
+        &v.errors,
+    )?;
     list(out, "Notes", &v.notes)
 }
 

@@ -181,6 +181,8 @@ fn vm_timeline(r: &Report, scale: &svg::Scale, vm: &VmReport, events: &[&Event])
                 strong { (vm.vm) }
                 span.host { " on " (vm.host) }
                 span.stats {
+                    @if vm.failover > 0 { span.tag.failover { (vm.failover) " failover" } " " }
+                    @if vm.risk > 0 { span.tag.risk { (vm.risk) " risk" } " " }
                     (vm.events) " stun" @if vm.events != 1 { "s" }
                     " · longest " (human_us(vm.max_us))
                     @if let Some(q) = vm.recommended_qos_s { " · recommended QoS " (q) " s" }

@@ -313,19 +313,24 @@ fn cluster_labels(s: &Scale, events: &[&Event], clusters: &[&Cluster]) -> Markup
             ];
             spot = candidates
                 .into_iter()
-                .filter(|&(x0, ..)| x0 >= 2.0 && x0 + len <= W - 2.0)
+                .filter(|&(x0, ..)| x0 >= LEFT + 2.0 && x0 + len <= W - RIGHT - 2.0)
                 .find(|&(x0, ..)| free(x0, y, &taken))
                 .map(|(x0, anchor, at)| (x0, anchor, at, y));
             y -= ROW;
         }
         if let Some((x0, anchor, at, y)) = spot {
             taken.push((x0, x0 + len, y - 10.0, y + 3.0));
-            labels.push((at, y, anchor, text, c.kind.as_str(), c.id));
+            // A label pushed up away from its mark gets a line down to it.
+            let leader = (y < tallest - 9.0 - ROW / 2.0).then_some((x, y + 3.0, tallest - 6.0));
+            labels.push((at, y, anchor, text, c.kind.as_str(), c.id, leader));
         }
     }
     html! {
         g.labels {
-            @for (x, y, anchor, text, kind, id) in labels {
+            @for (x, y, anchor, text, kind, id, leader) in labels {
+                @if let Some((lx, y0, y1)) = leader {
+                    line.leader x1=(f1(lx)) x2=(f1(lx)) y1=(f1(y0)) y2=(f1(y1)) {}
+                }
                 text.(kind) x=(f1(x)) y=(f1(y)) text-anchor=(anchor) data-cluster=(id) { (text) }
             }
         }
@@ -382,7 +387,8 @@ pub fn histogram(events: &[Event], q_us: u64) -> Markup {
             xmlns="http://www.w3.org/2000/svg" {
             line.base x1=(left) x2=(w - 20.0) y1=(base) y2=(base) {}
             @for (i, &count) in counts.iter().enumerate() {
-                @let bar_h = count as f64 / peak as f64 * plot_h;
+                // A bar of one among hundreds still shows.
+                @let bar_h = if count == 0 { 0.0 } else { (count as f64 / peak as f64 * plot_h).max(3.0) };
                 @let x = left + i as f64 * slot;
                 g.bin.(verdict_class(verdicts[i])) data-count=(count) {
                     title { (count) " stun" @if count != 1 { "s" } " of " (labels[i]) }

@@ -263,8 +263,10 @@ fn note_lookalikes(all: &mut Collected) {
     if more > 0 {
         list.push_str(&format!(" and {more} more"));
     }
+    let inputs: Vec<&str> = all.inputs.iter().map(|i| i.path.as_str()).collect();
+    let source = inputs.join(", ");
     all.note(
-        "stunscan",
+        &source,
         format!(
             "{} file{} named like a VM log but not read: {list}. Name a file on the command line to read it, or add names with --glob",
             looks.count,

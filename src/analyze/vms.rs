@@ -261,22 +261,24 @@ pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
 fn drop_copied_stuns(timeline: &mut Vec<Item>, vm: &str, notes: &mut Vec<Notice>) {
     let mut dropped = 0u64;
     let mut example: Option<(Name, Name)> = None;
-    let mut last: Option<(EpochMs, u64, Name)> = None;
+    let mut first: std::collections::HashMap<(EpochMs, u64), Name> = Default::default();
     timeline.retain(|i| {
         let RecordKind::Stun { us, .. } = i.kind else {
             return true;
         };
-        if let Some((t, u, src)) = &last
-            && *t == i.time
-            && u == us
-            && *src != i.log.source
-        {
-            dropped += 1;
-            example.get_or_insert_with(|| (i.log.source.clone(), src.clone()));
-            return false;
+        match first.entry((i.time, *us)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i.log.source.clone());
+                true
+            }
+            // The same file may hold one stun value twice at one time.
+            std::collections::hash_map::Entry::Occupied(o) if *o.get() == i.log.source => true,
+            std::collections::hash_map::Entry::Occupied(o) => {
+                dropped += 1;
+                example.get_or_insert_with(|| (i.log.source.clone(), o.get().clone()));
+                false
+            }
         }
-        last = Some((i.time, *us, i.log.source.clone()));
-        true
     });
     if let Some((dup, kept)) = example {
         notes.push(Notice {

@@ -126,7 +126,11 @@ fn file_run(
     // A fragment's directory is its log's: keep the parent the same.
     debug_assert_eq!(parent(&node.name), parent(&first.node.name));
     // Every input that held a piece of the log yielded it.
-    let mut others: Vec<usize> = run.iter().map(|(_, p)| p.input).filter(|&i| i != input).collect();
+    let mut others: Vec<usize> = run
+        .iter()
+        .map(|(_, p)| p.input)
+        .filter(|&i| i != input)
+        .collect();
     others.sort_unstable();
     others.dedup();
     let res = scan::stitch(run.into_iter().map(|(_, p)| p.res).collect(), gap_after);

@@ -96,7 +96,7 @@ fn copies_that_are_not_byte_identical_share_their_stuns() {
     // The same VM in two bundles taken a day apart: vmware.log has become
     // vmware-1.log and a new vmware.log began.
     let tmp = tempfile::tempdir().unwrap();
-    let day1 = [&STUN[..], &stun(5_000_000)].concat();
+    let day1 = [STUN, &stun(5_000_000)].concat();
     let day2_old = [
         &day1[..],
         b"2017-01-05T01:00:00.000Z| vmx| I125: Tools: rotated\n",

@@ -112,6 +112,33 @@ fn table_fits_80_120_and_200_columns() {
     }
 }
 
+/// All fixture bundles at once (three hosts, an input error): still fits.
+#[test]
+fn table_of_every_bundle_fits_80_columns() {
+    let mut args = vec![];
+    for e in std::fs::read_dir(fixture("bundles")).unwrap() {
+        args.push(path_str(&e.unwrap().path()).to_owned());
+    }
+    args.sort();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (v, _) = json(&args);
+    let mut c = cmd();
+    c.env("COLUMNS", "80")
+        .env_remove("TERM")
+        .args(["--format", "table"])
+        .args(&args);
+    let out = String::from_utf8(c.output().unwrap().stdout).unwrap();
+    assert_fits(&out, 80);
+    let mut tokens = whole_tokens(&v);
+    // Whichever time form the report picks, the clock part is in it.
+    for t in tokens.iter_mut().filter(|t| t.contains(':')) {
+        *t = t[6..].to_owned();
+    }
+    assert_whole(&out, &tokens);
+    assert!(out.contains("on 3 hosts"), "{out}");
+    assert!(out.contains("1 input error: see standard error."), "{out}");
+}
+
 #[test]
 fn table_without_a_known_width_has_no_limit() {
     let out = run_env(

@@ -72,33 +72,13 @@ fn section(out: &mut dyn Write, s: &Section, limit: Option<usize>, paint: Paint)
     let mut shortened = BTreeMap::new();
     match layout::plan(s, limit) {
         Plan::Table { cols, widths, gap } => {
-            let gap = " ".repeat(gap);
-            let heads: Vec<Cell> = cols
-                .iter()
-                .map(|&c| Cell {
-                    text: s.columns[c].head.to_owned(),
-                    verdict: None,
-                })
-                .collect();
-            row(out, s, &cols, &widths, &gap, &heads, Paint(false), None)?;
-            let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
-            writeln!(out, "{}", rule.join(&gap))?;
-            for r in &s.rows {
-                let cells: Vec<Cell> = cols
-                    .iter()
-                    .map(|&c| r.get(c).cloned().unwrap_or_else(Cell::blank))
-                    .collect();
-                row(
-                    out,
-                    s,
-                    &cols,
-                    &widths,
-                    &gap,
-                    &cells,
-                    paint,
-                    Some(&mut shortened),
-                )?;
-            }
+            let grid = Grid {
+                s,
+                cols,
+                widths,
+                gap: " ".repeat(gap),
+            };
+            grid.write(out, paint, &mut shortened)?;
         }
         Plan::Records => records(out, s, paint)?,
     }
@@ -114,48 +94,82 @@ fn section(out: &mut dyn Write, s: &Section, limit: Option<usize>, paint: Paint)
     Ok(())
 }
 
-/// One line of a table; names too wide for their column are shortened and
-/// remembered in `shortened` (short → full).
-#[allow(clippy::too_many_arguments)]
-fn row(
-    out: &mut dyn Write,
-    s: &Section,
-    cols: &[usize],
-    widths: &[usize],
-    gap: &str,
-    cells: &[Cell],
-    paint: Paint,
-    mut shortened: Option<&mut BTreeMap<String, String>>,
-) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, ((&c, &w), cell)) in cols.iter().zip(widths).zip(cells).enumerate() {
-        let last = i + 1 == cols.len();
-        let mut text = cell.text.clone();
-        if width(&text) > w {
-            text = elide(&cell.text, w);
-            if let Some(m) = shortened.as_deref_mut() {
-                m.insert(text.clone(), cell.text.clone());
+/// A section laid out as a table: which columns, how wide, how far apart.
+struct Grid<'a> {
+    s: &'a Section,
+    cols: Vec<usize>,
+    widths: Vec<usize>,
+    gap: String,
+}
+
+impl Grid<'_> {
+    /// The header, a rule under it, the rows; names too wide for their
+    /// column are shortened and remembered in `shortened` (short → full).
+    fn write(
+        &self,
+        out: &mut dyn Write,
+        paint: Paint,
+        shortened: &mut BTreeMap<String, String>,
+    ) -> io::Result<()> {
+        let heads: Vec<Cell> = self
+            .cols
+            .iter()
+            .map(|&c| Cell {
+                text: self.s.columns[c].head.to_owned(),
+                verdict: None,
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            self.line(&heads, Paint(false), &mut BTreeMap::new())
+        )?;
+        let rule: Vec<String> = self.widths.iter().map(|&w| "─".repeat(w)).collect();
+        writeln!(out, "{}", rule.join(&self.gap))?;
+        for r in &self.s.rows {
+            let cells: Vec<Cell> = self
+                .cols
+                .iter()
+                .map(|&c| r.get(c).cloned().unwrap_or_else(Cell::blank))
+                .collect();
+            writeln!(out, "{}", self.line(&cells, paint, shortened))?;
+        }
+        Ok(())
+    }
+
+    /// One line: each cell padded to its column (numbers to the right),
+    /// shortened with `…` when a name is too wide, coloured by verdict.
+    fn line(
+        &self,
+        cells: &[Cell],
+        paint: Paint,
+        shortened: &mut BTreeMap<String, String>,
+    ) -> String {
+        let mut line = String::new();
+        for (i, ((&c, &w), cell)) in self.cols.iter().zip(&self.widths).zip(cells).enumerate() {
+            let mut text = cell.text.clone();
+            if width(&text) > w {
+                text = elide(&cell.text, w);
+                shortened.insert(text.clone(), cell.text.clone());
             }
-        }
-        let pad = " ".repeat(w.saturating_sub(width(&text)));
-        let shown = match cell.verdict {
-            Some(v) => paint.wrap(Paint::code(v), &text),
-            None => text,
-        };
-        if i > 0 {
-            line.push_str(gap);
-        }
-        if s.columns[c].right {
-            line.push_str(&pad);
-            line.push_str(&shown);
-        } else {
-            line.push_str(&shown);
-            if !last {
+            let pad = " ".repeat(w.saturating_sub(width(&text)));
+            let shown = match cell.verdict {
+                Some(v) => paint.wrap(Paint::code(v), &text),
+                None => text,
+            };
+            if i > 0 {
+                line.push_str(&self.gap);
+            }
+            if self.s.columns[c].right {
+                line.push_str(&pad);
+                line.push_str(&shown);
+            } else {
+                line.push_str(&shown);
                 line.push_str(&pad);
             }
         }
+        line.trim_end().to_owned()
     }
-    writeln!(out, "{}", line.trim_end())
 }
 
 /// The last resort for a very narrow terminal: one block per row.

@@ -490,10 +490,12 @@ fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
         Column::num("#").drop_at(4),
         Column::text("file:line").drop_at(2),
     ]);
-    let guessed = |e: &Event| {
-        r.clusters
-            .get((e.cluster as usize).wrapping_sub(1))
-            .filter(|c| c.id == e.cluster)
+    // Cluster ids are 1, 2, … in order; look the id up rather than trust it.
+    let source_of = |id: u64| {
+        let at = usize::try_from(id).ok().and_then(|i| i.checked_sub(1));
+        at.and_then(|i| r.clusters.get(i))
+            .filter(|c| c.id == id)
+            .or_else(|| r.clusters.iter().find(|c| c.id == id))
             .map_or(KindSource::Marker, |c| c.kind_source)
     };
     let rows = top
@@ -514,7 +516,7 @@ fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
             }
             row.extend([
                 Cell::new(&*e.vm),
-                Cell::new(kind_text(e.kind.as_str(), guessed(e))),
+                Cell::new(kind_text(e.kind.as_str(), source_of(e.cluster))),
                 Cell::new(e.cluster.to_string()),
                 // Host and vm already say where; the full source is in tsv/json.
                 Cell::new(format!("{}:{}", short_source(&e.source), e.line)),

@@ -37,6 +37,9 @@ pub mod exit {
     pub const ERROR: u8 = 2;
 }
 
+/// Notes printed on standard error at most.
+const NOTES_SHOWN: usize = 20;
+
 /// A glob as `--vm` and `--glob` take it: case-insensitive.
 fn glob(flag: &str, pat: &str) -> anyhow::Result<globset::Glob> {
     globset::GlobBuilder::new(pat)
@@ -151,8 +154,17 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     for e in &report.errors {
         let _ = writeln!(err, "stunscan: {}: {}", e.source, e.message);
     }
-    for n in &report.notes {
+    // A big bundle can hold thousands of notes: standard error shows the
+    // first ones, `--format json` keeps them all.
+    for n in report.notes.iter().take(NOTES_SHOWN) {
         let _ = writeln!(err, "stunscan: note: {}: {}", n.source, n.message);
+    }
+    if report.notes.len() > NOTES_SHOWN {
+        let _ = writeln!(
+            err,
+            "stunscan: note: … and {} more notes (all of them are in notes[] of --format json)",
+            report.notes.len() - NOTES_SHOWN
+        );
     }
 
     let stdout_tty = io::stdout().is_terminal();

@@ -10,6 +10,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod dblog;
 pub mod escape;
 pub mod input;
 pub mod line;
@@ -21,6 +22,7 @@ pub mod scan;
 pub mod time;
 pub mod units;
 pub mod zipstream;
+pub mod zone;
 
 use std::io::{self, IsTerminal, Write};
 

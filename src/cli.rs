@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use clap::{Parser, ValueEnum};
 
-use crate::time::{self, EpochMs};
+use crate::time::{self, UserTime};
 use crate::units;
 
 /// Find VMware stun times in vmware.log files and support bundles, and say
@@ -20,16 +20,16 @@ pub struct Args {
     #[arg(value_name = "PATH")]
     pub paths: Vec<OsString>,
 
-    /// The mirror's QoS timeout [default: 8s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "cpf")]
+    /// The mirror's QoS timeout, 100ms to 10m [default: 8s].
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_qos_us, conflicts_with = "cpf")]
     pub qos: Option<u64>,
 
     /// Take the QoS timeout from the Mirrors section of an iris.cpf / cache.cpf.
     #[arg(long, value_name = "FILE")]
     pub cpf: Option<OsString>,
 
-    /// Stuns further apart than this start a new cluster.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    /// Stuns further apart than this start a new cluster (at least 1s).
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_gap_us, default_value = "60s")]
     pub gap: u64,
 
     /// Output format [default: table on a terminal, tsv otherwise].
@@ -48,17 +48,23 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub top: usize,
 
-    /// Only VMs whose name matches this glob (case-insensitive).
+    /// Only VMs whose displayName or directory name matches this glob
+    /// (case-insensitive; repeatable).
     #[arg(long, value_name = "GLOB")]
-    pub vm: Option<String>,
+    pub vm: Vec<String>,
 
-    /// Only events at or after this time (RFC 3339; a date means midnight UTC).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<EpochMs>,
+    /// Also read files whose base name matches this glob, in directories and
+    /// bundles (case-insensitive; repeatable), e.g. 'vmware*.log*'.
+    #[arg(long, value_name = "GLOB")]
+    pub glob: Vec<String>,
 
-    /// Only events at or before this time.
+    /// Only events at or after this time (RFC 3339, or a date: its midnight).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<EpochMs>,
+    pub since: Option<UserTime>,
+
+    /// Only events at or before this time (a date includes that whole day).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<UserTime>,
 
     /// Exit with status 1 when any event reaches this verdict.
     #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
@@ -105,7 +111,7 @@ fn parse_duration(s: &str) -> Result<u64, String> {
     units::parse_duration_us(s)
 }
 
-fn parse_time(s: &str) -> Result<EpochMs, String> {
+fn parse_time(s: &str) -> Result<UserTime, String> {
     time::parse_user_time(s).ok_or_else(|| {
         format!(
             "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"

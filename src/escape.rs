@@ -9,6 +9,10 @@
 
 use std::fmt::Write;
 
+/// A host, VM or source name, already escaped: shared by every event,
+/// cluster and window that carries it instead of copied into each.
+pub type Name = std::sync::Arc<str>;
+
 /// Escapes `bytes` for display:
 /// - valid UTF-8 passes through, except control characters (C0, DEL, C1)
 ///   and the Unicode bidirectional overrides, which are written as

@@ -39,6 +39,22 @@ pub mod exit {
     pub const ERROR: u8 = 2;
 }
 
+/// A glob as `--vm` and `--glob` take it: case-insensitive.
+fn glob(flag: &str, pat: &str) -> anyhow::Result<globset::Glob> {
+    globset::GlobBuilder::new(pat)
+        .case_insensitive(true)
+        .build()
+        .with_context(|| format!("{flag} {pat:?} is not a valid glob"))
+}
+
+/// Prints a usage error the way clap does; returns the exit status.
+fn usage_error(what: &str) -> u8 {
+    eprintln!(
+        "stunscan: {what}.\n\nUsage: stunscan [OPTIONS] [PATH]...\n\nTry 'stunscan --help' for more information."
+    );
+    exit::ERROR
+}
+
 /// Runs stunscan; returns the exit status.
 pub fn run(args: Args) -> u8 {
     match try_run(args) {
@@ -52,13 +68,10 @@ pub fn run(args: Args) -> u8 {
 
 fn try_run(args: Args) -> anyhow::Result<u8> {
     let qos = match (&args.qos, &args.cpf) {
-        (Some(us), _) => {
-            anyhow::ensure!(*us > 0, "--qos must be longer than 0");
-            Qos {
-                us: *us,
-                source: QosSource::Flag,
-            }
-        }
+        (Some(us), _) => Qos {
+            us: *us,
+            source: QosSource::Flag,
+        },
         (None, Some(path)) => {
             let shown = escape::escape_bytes(path.as_encoded_bytes());
             let text = std::fs::read(path).with_context(|| format!("cannot read --cpf {shown}"))?;
@@ -69,16 +82,33 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             source: QosSource::Default,
         },
     };
-    let vm = match &args.vm {
-        Some(pat) => Some(
-            globset::GlobBuilder::new(pat)
-                .case_insensitive(true)
-                .build()
-                .with_context(|| format!("--vm {pat:?} is not a valid glob"))?
-                .compile_matcher(),
-        ),
-        None => None,
+    let vm = args
+        .vm
+        .iter()
+        .map(|pat| glob("--vm", pat).map(|g| g.compile_matcher()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let select = input::Select {
+        globs: if args.glob.is_empty() {
+            None
+        } else {
+            let mut set = globset::GlobSetBuilder::new();
+            for pat in &args.glob {
+                set.add(glob("--glob", pat)?);
+            }
+            Some(set.build().context("--glob patterns do not build")?)
+        },
     };
+    let since = args.since.map(|t| t.ms);
+    let until = args.until.map(|t| t.end());
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Ok(usage_error(&format!(
+            "--since {} is after --until {}: no time is in both",
+            time::format_rfc3339_ms(s),
+            time::format_rfc3339_ms(u)
+        )));
+    }
     if let Some(n) = args.threads {
         // Fails only if a pool exists already (e.g. when called twice in-process).
         let _ = rayon::ThreadPoolBuilder::new()
@@ -88,11 +118,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
 
     let inputs: Vec<InputPath> = if args.paths.is_empty() {
         if io::stdin().is_terminal() {
-            eprintln!("stunscan: no PATH given and standard input is a terminal.\n");
-            eprintln!(
-                "Usage: stunscan [OPTIONS] [PATH]...\n\nTry 'stunscan --help' for more information."
-            );
-            return Ok(exit::ERROR);
+            return Ok(usage_error(
+                "no PATH given and standard input is a terminal",
+            ));
         }
         vec![InputPath::Stdin]
     } else {
@@ -109,13 +137,13 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
 
     let progress = !args.quiet && io::stderr().is_terminal();
-    let collected = input::collect(&inputs, progress);
+    let collected = input::collect(&inputs, progress, &select);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
         vm,
-        since: args.since,
-        until: args.until,
+        since,
+        until,
         min_us: args.min.unwrap_or(0),
     };
     let report = analyze::analyze(collected, &opts);
@@ -125,6 +153,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     for e in &report.errors {
         let _ = writeln!(err, "stunscan: {}: {}", e.source, e.message);
     }
+    for n in &report.notes {
+        let _ = writeln!(err, "stunscan: note: {}: {}", n.source, n.message);
+    }
 
     let stdout_tty = io::stdout().is_terminal();
     let format = args.format.unwrap_or(if stdout_tty {
@@ -132,7 +163,8 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     } else {
         Format::Tsv
     });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

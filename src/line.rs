@@ -68,20 +68,118 @@ pub enum Message<'a> {
     Product(&'a [u8]),
 }
 
-/// An operation marker: decides the kind of the stuns that follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpMarker<'a> {
-    Create {
-        snapshot: Option<&'a [u8]>,
-        quiesced: Option<bool>,
-    },
+/// The operation an operation marker belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Create,
     Consolidate,
     Migrate,
+    /// CPU or memory hot-add, device hot-add or hot-remove: an internal
+    /// stun, not a snapshot and not a vMotion.
+    Hotplug,
+}
+
+/// Where in its operation a marker is logged: only begin markers open an
+/// operation, only end markers may decide a cluster logged before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Begin,
+    Step,
+    End,
+}
+
+/// An operation marker: decides the kind of the stuns around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpMarker<'a> {
+    pub kind: OpKind,
+    pub phase: Phase,
+    /// A bare `Migrate:` line: vMotion, unless a hot-plug is open (memory
+    /// hot-add logs `Migrate: VM starting stun` too).
+    pub generic: bool,
+    pub snapshot: Option<&'a [u8]>,
+    pub quiesced: Option<bool>,
+}
+
+impl OpMarker<'_> {
+    fn of(kind: OpKind, phase: Phase) -> Self {
+        OpMarker {
+            kind,
+            phase,
+            generic: false,
+            snapshot: None,
+            quiesced: None,
+        }
+    }
+}
+
+/// Why a line holding the stun words is not counted as a stun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// No timestamp, or one that does not parse (redacted `YYYY-MM-DDThh:mm:ss`, stripped).
+    NoHeader,
+    /// The words inside another message.
+    NotMessage,
+    /// A `+` continuation line.
+    Continuation,
+    /// The value is not plain digits.
+    BadValue,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 4] = [
+        SkipReason::NoHeader,
+        SkipReason::NotMessage,
+        SkipReason::Continuation,
+        SkipReason::BadValue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::NoHeader => "no_header",
+            SkipReason::NotMessage => "not_message",
+            SkipReason::Continuation => "continuation",
+            SkipReason::BadValue => "bad_value",
+        }
+    }
+
+    /// What the reason means, for the note a user reads.
+    pub fn explain(self) -> &'static str {
+        match self {
+            SkipReason::NoHeader => "no timestamp, or a redacted one",
+            SkipReason::NotMessage => "the words inside another message",
+            SkipReason::Continuation => "on a continuation line",
+            SkipReason::BadValue => "the value is not a number",
+        }
+    }
+}
+
+/// The words every stun record holds: a line with them is either a stun
+/// or a skipped stun line, never silently nothing.
+pub const STUN_WORDS: &[u8] = b"Unstun: vm stopped for";
+
+/// Why `raw`, a line holding [`STUN_WORDS`] that is not a stun, is skipped.
+pub fn skip_reason(raw: &[u8]) -> Option<SkipReason> {
+    memchr::memmem::find(raw, STUN_WORDS)?;
+    let Some(h) = parse_header(raw) else {
+        return Some(SkipReason::NoHeader);
+    };
+    if h.continuation {
+        return Some(SkipReason::Continuation);
+    }
+    let (first, second) = h.messages();
+    let stun_shaped = |m: &[u8]| STUN_SPELLINGS.iter().any(|p| m.starts_with(p));
+    match h.message() {
+        Some(Message::Stun(_) | Message::StunOverflow) => None,
+        _ if stun_shaped(first) || second.is_some_and(stun_shaped) => Some(SkipReason::BadValue),
+        _ => Some(SkipReason::NotMessage),
+    }
 }
 
 /// Parses a line (without its `\n`; a trailing `\r` is tolerated) into its
-/// header, or `None` when the line has no well-formed header.
+/// header, or `None` when the line has no well-formed header. Leading
+/// spaces and tabs are ignored: excerpts pasted into tickets are indented.
 pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
+    let line = trim_start(line);
     if let Some(h) = parse_header_at_start(line) {
         return Some(h);
     }
@@ -292,16 +390,24 @@ pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
                     return parse_stun_value(tail);
                 }
             }
-            msg.starts_with(b"Consolidate")
-                .then_some(Message::Op(OpMarker::Consolidate))
+            if msg.starts_with(b"ConsolidateEnd") {
+                return op(OpKind::Consolidate, Phase::End);
+            }
+            if msg.starts_with(b"ConsolidateStart") {
+                return op(OpKind::Consolidate, Phase::Begin);
+            }
+            if msg.starts_with(b"Consolidate") {
+                return op(OpKind::Consolidate, Phase::Step);
+            }
+            hotplug_marker(msg)
         }
         b'S' => snapshot_marker(msg),
-        b'M' => {
-            // `Migrate: …`, `Migrate_Open: …` are vMotion / hot-add;
-            // `MigrateBusMemPrealloc:` is logged at every power-on and is not.
-            let tail = msg.strip_prefix(b"Migrate")?;
-            matches!(tail.first(), Some(b':' | b'_' | b' '))
-                .then_some(Message::Op(OpMarker::Migrate))
+        b'M' => migrate_marker(msg).or_else(|| hotplug_marker(msg)),
+        b'R' => {
+            if msg.starts_with(b"Received migrate") {
+                return op(OpKind::Migrate, Phase::Step);
+            }
+            hotplug_marker(msg)
         }
         b'D' => display_name(msg),
         b'H' => {
@@ -313,8 +419,53 @@ pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
             let end = memchr::memmem::find(tail, b" pid=")?;
             Some(Message::Product(&tail[..end]))
         }
-        _ => None,
+        _ => hotplug_marker(msg),
     }
+}
+
+fn op(kind: OpKind, phase: Phase) -> Option<Message<'static>> {
+    Some(Message::Op(OpMarker::of(kind, phase)))
+}
+
+/// vMotion markers. `MigrateBusMemPrealloc:` (every power-on) is not one.
+fn migrate_marker(msg: &[u8]) -> Option<Message<'_>> {
+    let tail = msg.strip_prefix(b"Migrate")?;
+    if tail.starts_with(b"_Open") {
+        return op(OpKind::Migrate, Phase::Begin);
+    }
+    if [&b"SetState"[..], b"SetInfo", b".PrepareSource", b"_"]
+        .iter()
+        .any(|p| tail.starts_with(p))
+    {
+        return op(OpKind::Migrate, Phase::Step);
+    }
+    if tail.starts_with(b":") {
+        let mut m = OpMarker::of(OpKind::Migrate, Phase::Step);
+        m.generic = true;
+        return Some(Message::Op(m));
+    }
+    None
+}
+
+/// Hot-plug requests. The `Hotplug: Node 0: Present …` lines every
+/// power-on logs describe memory layout and are not requests.
+fn hotplug_marker(msg: &[u8]) -> Option<Message<'_>> {
+    const BEGIN: [&[u8]; 6] = [
+        b"Requesting hot-add",
+        b"Requesting hot-remove",
+        b"CPU hot-add",
+        b"CPU hot-remove",
+        b"memoryHotplug:",
+        b"MemoryHotplug:",
+    ];
+    const STEP: [&[u8]; 3] = [b"cpuHotplug", b"CPUHotplug", b"hotplug:"];
+    if BEGIN.iter().any(|p| msg.starts_with(p)) {
+        return op(OpKind::Hotplug, Phase::Begin);
+    }
+    if STEP.iter().any(|p| msg.starts_with(p)) {
+        return op(OpKind::Hotplug, Phase::Step);
+    }
+    None
 }
 
 /// `<digits> us` and nothing else.
@@ -350,20 +501,26 @@ fn snapshot_marker(msg: &[u8]) -> Option<Message<'_>> {
                 Some(b'1') => Some(true),
                 _ => None,
             });
-        return Some(Message::Op(OpMarker::Create { snapshot, quiesced }));
+        let mut m = OpMarker::of(OpKind::Create, Phase::Begin);
+        m.snapshot = snapshot;
+        m.quiesced = quiesced;
+        return Some(Message::Op(m));
     }
     if let Some(tail) = msg.strip_prefix(b"SnapshotVMXTakeSnapshotComplete:") {
-        let snapshot = memchr::memmem::find(tail, b"snapshot '").map(|i| {
+        let mut m = OpMarker::of(OpKind::Create, Phase::End);
+        m.snapshot = memchr::memmem::find(tail, b"snapshot '").map(|i| {
             let t = &tail[i + 10..];
             &t[..memchr::memrchr(b'\'', t).unwrap_or(t.len())]
         });
-        return Some(Message::Op(OpMarker::Create {
-            snapshot,
-            quiesced: None,
-        }));
+        return Some(Message::Op(m));
+    }
+    if msg.starts_with(b"SnapshotVMXTakeSnapshotWork")
+        || msg.starts_with(b"SNAPSHOT: SnapshotPrepareTakeDoneCB")
+    {
+        return op(OpKind::Create, Phase::Step);
     }
     if msg.starts_with(b"SnapshotVMXConsolidate") || msg.starts_with(b"SnapshotVMX_Consolidate") {
-        return Some(Message::Op(OpMarker::Consolidate));
+        return op(OpKind::Consolidate, Phase::Step);
     }
     None
 }
@@ -480,6 +637,35 @@ mod tests {
     }
 
     #[test]
+    fn skipped_stun_lines_have_a_reason() {
+        for (line, reason) in [
+            ("YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::NoHeader)),
+            ("vmx| Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::NoHeader)),
+            ("2017-01-04T22:15:58.846Z| vmx| I125: GuestRpc: Got 'Checkpoint_Unstun: vm stopped for 9 us'", Some(SkipReason::NotMessage)),
+            ("2023-12-05T17:42:40.741Z In(05)+ vcpu-0 - Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::Continuation)),
+            ("2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 12a34 us", Some(SkipReason::BadValue)),
+            ("2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for -5 us", Some(SkipReason::BadValue)),
+            ("  \t2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us", None),
+            ("2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 99999999999999999999999 us", None),
+            ("2023-12-05T17:42:40.741Z In(05) vcpu-0 - CPT: vm was stunned for 9 us", None),
+        ] {
+            assert_eq!(skip_reason(line.as_bytes()), reason, "{line}");
+        }
+    }
+
+    #[test]
+    fn indented_lines_parse() {
+        assert_eq!(
+            msg("    2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us"),
+            Some(Message::Stun(9))
+        );
+        assert_eq!(
+            msg("\t2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 7 us"),
+            Some(Message::Stun(7))
+        );
+    }
+
+    #[test]
     fn grep_prefix_is_reported() {
         let h = parse_header(b"./vmfs/db1/vmware.log:42:2017-01-04T22:15:58.846Z| vcpu-0| I125: x")
             .unwrap();
@@ -515,36 +701,62 @@ mod tests {
 
     #[test]
     fn markers() {
+        let create = match msg(
+            "2023-12-05T17:42:40.666Z In(05) vmx vim-cmd-09-a45d SnapshotVMX_TakeSnapshot start: 'nightly', deviceState=0, quiesced=1, x",
+        ) {
+            Some(Message::Op(m)) => m,
+            m => panic!("{m:?}"),
+        };
         assert_eq!(
-            msg(
-                "2023-12-05T17:42:40.666Z In(05) vmx vim-cmd-09-a45d SnapshotVMX_TakeSnapshot start: 'nightly', deviceState=0, quiesced=1, x"
-            ),
-            Some(Message::Op(OpMarker::Create {
-                snapshot: Some(b"nightly"),
-                quiesced: Some(true)
-            }))
+            (create.kind, create.phase, create.snapshot, create.quiesced),
+            (
+                OpKind::Create,
+                Phase::Begin,
+                Some(&b"nightly"[..]),
+                Some(true)
+            )
         );
+        let done = match msg(
+            "2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMXTakeSnapshotComplete: Done with snapshot 'nightly': 1",
+        ) {
+            Some(Message::Op(m)) => m,
+            m => panic!("{m:?}"),
+        };
         assert_eq!(
-            msg(
-                "2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMXTakeSnapshotComplete: Done with snapshot 'nightly': 1"
-            ),
-            Some(Message::Op(OpMarker::Create {
-                snapshot: Some(&b"nightly"[..]),
-                quiesced: None
-            }))
+            (done.kind, done.phase, done.snapshot),
+            (OpKind::Create, Phase::End, Some(&b"nightly"[..]))
         );
-        assert_eq!(
-            msg("2017-01-04T21:30:20.000Z| vmx| I125: ConsolidateStart: x"),
-            Some(Message::Op(OpMarker::Consolidate))
-        );
-        assert_eq!(
-            msg("2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMX_Consolidate: x"),
-            Some(Message::Op(OpMarker::Consolidate))
-        );
-        assert_eq!(
-            msg("2023-12-05T17:42:40.741Z In(05) vmx - Migrate: VM starting stun"),
-            Some(Message::Op(OpMarker::Migrate))
-        );
+        for (line, kind, phase, generic) in [
+            ("ConsolidateStart: x", OpKind::Consolidate, Phase::Begin, false),
+            ("SnapshotVMX_Consolidate: x", OpKind::Consolidate, Phase::Step, false),
+            ("ConsolidateEnd: Snapshot consolidate complete: 0", OpKind::Consolidate, Phase::End, false),
+            ("SnapshotVMXTakeSnapshotWork: x", OpKind::Create, Phase::Step, false),
+            ("SNAPSHOT: SnapshotPrepareTakeDoneCB: x", OpKind::Create, Phase::Step, false),
+            ("Migrate_Open: Migrating to <x> with migration id 1", OpKind::Migrate, Phase::Begin, false),
+            ("MigrateSetState: Transitioning from state 1 to 2.", OpKind::Migrate, Phase::Step, false),
+            ("Received migrate 'from' request for mid id 1", OpKind::Migrate, Phase::Step, false),
+            ("Migrate: VM starting stun, waiting 100 seconds for go/no-go message.", OpKind::Migrate, Phase::Step, true),
+            ("Requesting hot-add of memory: 4096 MB", OpKind::Hotplug, Phase::Begin, false),
+            ("Requesting hot-remove of USB device", OpKind::Hotplug, Phase::Begin, false),
+            ("memoryHotplug: Hot-adding memory", OpKind::Hotplug, Phase::Begin, false),
+        ] {
+            let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {line}");
+            match msg(&full) {
+                Some(Message::Op(m)) => {
+                    assert_eq!((m.kind, m.phase, m.generic), (kind, phase, generic), "{line}")
+                }
+                m => panic!("{line}: {m:?}"),
+            }
+        }
+        for not_a_marker in [
+            "Hotplug: Node 0: Present: 2047 MB (100 %) Size:32767 MB (100 %)",
+            "restoring MigrateState",
+            "MigrateBusMemPrealloc: BusMem preallocation begins.",
+            "CPT: vm was stunned for 38123 us",
+        ] {
+            let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {not_a_marker}");
+            assert_eq!(msg(&full), None, "{not_a_marker}");
+        }
         assert_eq!(
             msg(
                 "2023-02-02T15:00:25.394Z In(05) vmx MigrateBusMemPrealloc: BusMem preallocation begins."

@@ -6,13 +6,15 @@
 use std::io::{self, Read};
 use std::sync::mpsc;
 
-use crate::scan::{BLOCK, ScanResult, Scanner, StreamError, scan};
+use crate::scan::{BLOCK, ScanResult, Scanner, StreamError, scan_as};
 
 /// Chunks in flight to the scanning thread: bounds memory to about
 /// `PIPE_DEPTH × BLOCK` whatever the stream's size.
 const PIPE_DEPTH: usize = 4;
 
 enum Msg<T> {
+    /// The next log is a vm-support fragment (see [`Scanner::fragment`]).
+    Fragment,
     /// A chunk and how much of it holds data (chunks stay full-size so
     /// that reuse costs no zeroing).
     Data(Vec<u8>, usize),
@@ -54,6 +56,7 @@ impl<T: Send + 'static> ScanWorker<T> {
                 let mut scanner = Scanner::default();
                 for msg in rx {
                     match msg {
+                        Msg::Fragment => scanner = Scanner::fragment(),
                         Msg::Data(chunk, len) => {
                             scanner.feed(&chunk[..len]);
                             let _ = pool_tx.send(chunk);
@@ -84,13 +87,17 @@ impl<T: Send + 'static> ScanWorker<T> {
 
     /// Reads `r` to its end and hands its bytes to the scanning thread; the
     /// result arrives later through [`ScanWorker::ready`] or
-    /// [`ScanWorker::finish`], tagged with `tag`.
-    pub fn submit<R: Read>(&mut self, mut r: R, tag: T) {
+    /// [`ScanWorker::finish`], tagged with `tag`. `fragment`: scan it as a
+    /// vm-support fragment.
+    pub fn submit<R: Read>(&mut self, mut r: R, tag: T, fragment: bool) {
         let Some(tx) = &self.tx else {
-            let (res, err) = scan(r);
+            let (res, err) = scan_as(r, fragment);
             self.inline.push((tag, res, err));
             return;
         };
+        if fragment && tx.send(Msg::Fragment).is_err() {
+            return;
+        }
         let mut sent = 0u64;
         let err = loop {
             let mut chunk = self.pool.try_recv().unwrap_or_else(|_| vec![0; BLOCK]);
@@ -232,16 +239,20 @@ mod tests {
             );
             log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
         }
-        let (a, ea) = scan(&log[..]);
+        let (a, ea) = crate::scan::scan(&log[..]);
         let mut w = ScanWorker::new();
-        w.submit(&log[..], 1);
-        w.submit(&log[..100], 2);
+        w.submit(&log[..], 1, false);
+        w.submit(&log[..100], 2, false);
         // An error mid-stream arrives after the data before it.
-        w.submit((&log[..BLOCK * 2 + 5]).chain(Failing), 3);
+        w.submit((&log[..BLOCK * 2 + 5]).chain(Failing), 3, false);
+        w.submit(&log[..], 4, true);
         let mut done = w.ready();
         done.extend(w.finish());
         done.sort_by_key(|d| d.0);
-        assert_eq!(done.len(), 3);
+        assert_eq!(done.len(), 4);
+        // A fragment keeps its cut ends aside; the lines between are the same.
+        assert_eq!(done[3].1.records.len(), 39_999);
+        assert!(done[3].1.ends.is_some());
         assert!(ea.is_none() && done[0].2.is_none());
         assert_eq!(a.records, done[0].1.records);
         assert_eq!((a.lines, a.bytes), (done[0].1.lines, done[0].1.bytes));

@@ -129,8 +129,8 @@ pub fn from_cpf(text: &[u8], file: &str) -> anyhow::Result<Qos> {
             .with_context(|| {
                 format!("{file}: mirror {name}: the fifth field (QOSTimeout, ms) is not a number")
             })?;
-        if ms == 0 {
-            bail!("{file}: mirror {name} has a QOSTimeout of 0 ms");
+        if let Err(why) = crate::units::check_qos_us(ms.saturating_mul(1000), &format!("{ms} ms")) {
+            bail!("{file}: mirror {name}: {why}");
         }
         found.push((name, ms));
     }
@@ -187,6 +187,9 @@ mod tests {
             }
         );
         assert!(from_cpf(b"[Mirrors]\n", "x.cpf").is_err());
+        assert!(from_cpf(b"[Mirrors]\nM=a,2,1,1,8,0,0\n", "x.cpf").is_err());
+        assert!(from_cpf(b"[Mirrors]\nM=a,2,1,1,0,0,0\n", "x.cpf").is_err());
+        assert!(from_cpf(b"[Mirrors]\nM=a,2,1,1,800000,0,0\n", "x.cpf").is_err());
         assert!(from_cpf(b"[Mirrors]\nM=a,2,1,1,abc\n", "x.cpf").is_err());
     }
 }

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use crate::escape::escape_bytes;
-use crate::line::{self, LineTime, Message, OpMarker};
+use crate::line::{self, LineTime, Message, OpKind, Phase, SkipReason};
 
 /// Block size for reads. Lines longer than this cannot be a stun record (a
 /// stun line is under 200 bytes), so they are skipped rather than grown into.
@@ -21,12 +21,28 @@ pub const BLOCK: usize = 256 * 1024;
 
 /// The literals whose presence makes a line worth parsing: one per message
 /// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
-/// `Consolidate…`, `Migrate…`, `DICT displayName`, `Hostname=`; the product
-/// banner is recognised by [`line::classify`] but reported nowhere, so it is
-/// not searched for). Each is a substring chosen to start with
-/// bytes that are rare in logs, because the SIMD search (Teddy) keys on a
-/// needle's first bytes and every false candidate costs a verification.
-const NEEDLES: [&str; 6] = ["Unstun:", "tVMX", "nsolidat", "igrate", "ayName", "tname="];
+/// `SnapshotPrepareTake…`, `Consolidate…`, `Migrate…` and `Received
+/// migrate`, hot-add / hot-remove and `…Hotplug`, `DICT displayName`,
+/// `Hostname=`; the product banner is recognised by [`line::classify`] but
+/// reported nowhere, so it is not searched for). Each is a substring chosen
+/// to start with bytes that are rare in logs, because the SIMD search
+/// (Teddy) keys on a needle's first bytes and every false candidate costs a
+/// verification.
+const NEEDLES: [&str; 9] = [
+    "Unstun:",
+    "tVMX",
+    "PrepareTake",
+    "nsolidat",
+    "igrate",
+    "hot-",
+    "otplug",
+    "ayName",
+    "tname=",
+];
+
+/// The first bytes of a log kept for recognising the same log read twice
+/// (they hold its first timestamps to the millisecond).
+pub const HEAD_BYTES: usize = 4096;
 
 fn searcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
@@ -39,15 +55,14 @@ fn searcher() -> &'static AhoCorasick {
     })
 }
 
-/// An operation marker, owned.
+/// An operation marker, owned (see [`line::OpMarker`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
-    Create {
-        snapshot: Option<String>,
-        quiesced: Option<bool>,
-    },
-    Consolidate,
-    Migrate,
+pub struct Op {
+    pub kind: OpKind,
+    pub phase: Phase,
+    pub generic: bool,
+    pub snapshot: Option<String>,
+    pub quiesced: Option<bool>,
 }
 
 /// What a kept line said.
@@ -81,6 +96,29 @@ pub struct LineError {
     pub message: String,
 }
 
+/// Lines holding the stun words that were not counted, for one reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    pub count: u64,
+    /// Line number of the first such line.
+    pub first_line: u64,
+}
+
+/// The cut ends of one vm-support fragment, joined with its neighbours'
+/// once every fragment of the log has been scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FragmentEnds {
+    /// The bytes before the first newline (all bytes when there is none).
+    pub head: Vec<u8>,
+    /// The bytes after the last newline.
+    pub tail: Vec<u8>,
+    /// Whether the fragment held a newline at all.
+    pub has_newline: bool,
+    /// A cut end longer than [`BLOCK`] was dropped: the line it belongs to
+    /// cannot be a stun.
+    pub long: bool,
+}
+
 /// Everything one log yielded.
 #[derive(Debug, Default)]
 pub struct ScanResult {
@@ -92,6 +130,29 @@ pub struct ScanResult {
     pub lines: u64,
     /// Lines longer than [`BLOCK`], skipped unparsed.
     pub long_lines: u64,
+    /// Lines with the stun words that are not stuns, by [`SkipReason`]
+    /// (in the order of [`SkipReason::ALL`]).
+    pub skipped: [Skipped; 4],
+    /// The first [`HEAD_BYTES`] bytes.
+    pub head: Vec<u8>,
+    /// Set when scanned as a fragment: its cut first and last lines.
+    pub ends: Option<FragmentEnds>,
+}
+
+impl ScanResult {
+    /// Skipped stun lines of every reason.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.iter().map(|s| s.count).sum()
+    }
+
+    /// Counts a skipped stun line.
+    pub fn skip(&mut self, reason: SkipReason, line_no: u64) {
+        let s = &mut self.skipped[reason as usize];
+        if s.count == 0 {
+            s.first_line = line_no;
+        }
+        s.count += 1;
+    }
 }
 
 /// A read error part-way through a log.
@@ -104,20 +165,34 @@ pub struct StreamError {
 
 /// Scans `reader` to its end. Records found before a read error are kept in
 /// the result even when the error is returned.
-pub fn scan<R: Read>(mut reader: R) -> (ScanResult, Option<StreamError>) {
+pub fn scan<R: Read>(reader: R) -> (ScanResult, Option<StreamError>) {
+    scan_as(reader, false)
+}
+
+/// [`scan`], as a vm-support fragment when `fragment` is set (see
+/// [`Scanner::fragment`]).
+pub fn scan_as<R: Read>(mut reader: R, fragment: bool) -> (ScanResult, Option<StreamError>) {
     thread_local! {
         // One read buffer per thread, reused for every log: a fresh 256 KiB
         // allocation per file costs a zeroing pass and page faults.
         static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; BLOCK]);
     }
+    let scanner = if fragment {
+        Scanner::fragment()
+    } else {
+        Scanner::default()
+    };
     BUF.with(|b| match b.try_borrow_mut() {
-        Ok(mut buf) => scan_with(&mut reader, &mut buf),
-        Err(_) => scan_with(&mut reader, &mut vec![0u8; BLOCK]),
+        Ok(mut buf) => scan_with(scanner, &mut reader, &mut buf),
+        Err(_) => scan_with(scanner, &mut reader, &mut vec![0u8; BLOCK]),
     })
 }
 
-fn scan_with<R: Read>(reader: &mut R, buf: &mut [u8]) -> (ScanResult, Option<StreamError>) {
-    let mut scanner = Scanner::default();
+fn scan_with<R: Read>(
+    mut scanner: Scanner,
+    reader: &mut R,
+    buf: &mut [u8],
+) -> (ScanResult, Option<StreamError>) {
     loop {
         match reader.read(buf) {
             Ok(0) => return (scanner.finish(), None),
@@ -144,11 +219,51 @@ pub struct Scanner {
     skipping: bool,
     /// Saved-grep prefix → origin number.
     origins: std::collections::HashMap<Vec<u8>, u32>,
+    /// A fragment before its first newline: bytes go to its cut head.
+    in_head: bool,
 }
 
 impl Scanner {
+    /// A scanner for one vm-support fragment: its first line (up to the
+    /// first newline) and its last (after the last newline) may be cut
+    /// pieces of lines that continue in the neighbouring fragments, so they
+    /// are kept aside in [`ScanResult::ends`] instead of parsed. The first
+    /// line counts as line 1.
+    pub fn fragment() -> Self {
+        Scanner {
+            in_head: true,
+            out: ScanResult {
+                ends: Some(FragmentEnds::default()),
+                ..ScanResult::default()
+            },
+            ..Scanner::default()
+        }
+    }
+
     pub fn feed(&mut self, mut chunk: &[u8]) {
         self.out.bytes += chunk.len() as u64;
+        if self.out.head.len() < HEAD_BYTES {
+            let n = chunk.len().min(HEAD_BYTES - self.out.head.len());
+            self.out.head.extend_from_slice(&chunk[..n]);
+        }
+        if self.in_head {
+            let nl = memchr::memchr(b'\n', chunk);
+            let piece = &chunk[..nl.unwrap_or(chunk.len())];
+            if let Some(ends) = self.out.ends.as_mut() {
+                if ends.head.len() + piece.len() > BLOCK {
+                    ends.long = true;
+                } else {
+                    ends.head.extend_from_slice(piece);
+                }
+            }
+            let Some(nl) = nl else { return };
+            self.in_head = false;
+            self.out.lines += 1;
+            if let Some(ends) = self.out.ends.as_mut() {
+                ends.has_newline = true;
+            }
+            chunk = &chunk[nl + 1..];
+        }
         // First finish the line begun in an earlier chunk.
         if self.skipping || !self.carry.is_empty() {
             let Some(nl) = memchr::memchr(b'\n', chunk) else {
@@ -200,8 +315,16 @@ impl Scanner {
         self.out
     }
 
-    /// Ends the log: a last line without a newline still counts.
+    /// Ends the log: a last line without a newline still counts (in a
+    /// fragment it is kept as the cut tail instead).
     pub fn finish(mut self) -> ScanResult {
+        if let Some(ends) = self.out.ends.as_mut() {
+            if !self.in_head {
+                ends.tail = std::mem::take(&mut self.carry);
+                ends.long |= self.skipping;
+            }
+            return self.out;
+        }
         if self.skipping {
             self.out.lines += 1;
         } else if !self.carry.is_empty() {
@@ -235,13 +358,20 @@ impl Scanner {
         }
     }
 
-    fn line(&mut self, raw: &[u8], line_no: u64) {
-        let Some(h) = line::parse_header(raw) else {
+    /// Parses one line that holds a needle; `line_no` is its number.
+    pub fn line(&mut self, raw: &[u8], line_no: u64) {
+        let parsed = line::parse_header(raw).and_then(|h| Some((h, h.message()?)));
+        let Some((h, msg)) = parsed.filter(|(_, m)| !matches!(m, Message::Product(_))) else {
+            if let Some(reason) = line::skip_reason(raw) {
+                self.out.skip(reason, line_no);
+            }
             return;
         };
-        let Some(msg) = h.message() else {
-            return;
-        };
+        if !matches!(msg, Message::Stun(_) | Message::StunOverflow)
+            && let Some(reason) = line::skip_reason(raw)
+        {
+            self.out.skip(reason, h.grep_line.unwrap_or(line_no));
+        }
         let origin = match h.grep_name {
             None => 0,
             Some(name) => self.origin(name),
@@ -267,13 +397,12 @@ impl Scanner {
                 });
                 return;
             }
-            Message::Op(op) => RecordKind::Op(match op {
-                OpMarker::Create { snapshot, quiesced } => Op::Create {
-                    snapshot: snapshot.map(escape_bytes),
-                    quiesced,
-                },
-                OpMarker::Consolidate => Op::Consolidate,
-                OpMarker::Migrate => Op::Migrate,
+            Message::Op(m) => RecordKind::Op(Op {
+                kind: m.kind,
+                phase: m.phase,
+                generic: m.generic,
+                snapshot: m.snapshot.map(escape_bytes),
+                quiesced: m.quiesced,
             }),
             Message::DisplayName(n) => RecordKind::DisplayName(escape_bytes(n)),
             Message::Hostname(n) => RecordKind::Hostname(escape_bytes(n)),
@@ -288,6 +417,36 @@ impl Scanner {
         });
     }
 
+    /// Adds the records of `piece`, whose line 1 is line `base + 1` here.
+    fn absorb(&mut self, piece: ScanResult, base: u64) {
+        for mut r in piece.records {
+            if r.origin > 0 {
+                let Some(name) = piece.grep_names.get(r.origin as usize - 1) else {
+                    continue;
+                };
+                r.origin = self.origin(name);
+            }
+            r.line_no += base;
+            self.out.records.push(r);
+        }
+        for mut e in piece.line_errors {
+            e.line_no += base;
+            self.out.line_errors.push(e);
+        }
+        for (mine, theirs) in self.out.skipped.iter_mut().zip(piece.skipped) {
+            if mine.count == 0 && theirs.count > 0 {
+                mine.first_line = theirs.first_line + base;
+            }
+            mine.count += theirs.count;
+        }
+        self.out.bytes += piece.bytes;
+        self.out.long_lines += piece.long_lines;
+        if self.out.head.len() < HEAD_BYTES {
+            let n = piece.head.len().min(HEAD_BYTES - self.out.head.len());
+            self.out.head.extend_from_slice(&piece.head[..n]);
+        }
+    }
+
     fn origin(&mut self, name: &[u8]) -> u32 {
         // A saved grep of a whole datastore can name many thousands of
         // files: look them up by hash, not by walking the list.
@@ -299,6 +458,58 @@ impl Scanner {
         self.origins.insert(name.to_vec(), i);
         i
     }
+}
+
+/// Joins the scans of consecutive vm-support fragments (each from
+/// [`Scanner::fragment`], in order) into the scan of the one log they cut:
+/// each cut line is put back together from the tail of one fragment and the
+/// head of the next, and line numbers run on across fragments. Only the cut
+/// ends are kept per fragment, so fragments can be scanned in any order and
+/// on any thread.
+pub fn stitch(pieces: Vec<ScanResult>) -> ScanResult {
+    let mut acc = Scanner::default();
+    // The line begun at the end of the fragments so far, and whether it
+    // has outgrown a block.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut carry_long = false;
+    let mut lines = 0u64;
+    for mut piece in pieces {
+        let ends = piece.ends.take().unwrap_or_default();
+        let long = carry_long || ends.long || carry.len() + ends.head.len() > BLOCK;
+        if !ends.has_newline {
+            // All of this fragment is the middle of one line.
+            if !long {
+                carry.extend_from_slice(&ends.head);
+            }
+            carry_long = long;
+            acc.absorb(piece, lines);
+            continue;
+        }
+        if long {
+            acc.out.long_lines += 1;
+        } else {
+            carry.extend_from_slice(&ends.head);
+            acc.line(strip_cr(&carry), lines + 1);
+        }
+        let newlines = piece.lines;
+        acc.absorb(piece, lines);
+        lines += newlines;
+        carry = ends.tail;
+        carry_long = ends.long;
+    }
+    if carry_long {
+        acc.out.long_lines += 1;
+        lines += 1;
+    } else if !carry.is_empty() {
+        lines += 1;
+        acc.line(strip_cr(&carry), lines);
+    }
+    acc.out.lines = lines;
+    acc.out
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Newlines in `b`: SIMD counting (the same crate ripgrep's searcher uses
@@ -372,6 +583,45 @@ noise\r\n\
         assert!(err.is_none());
         assert_eq!(r.long_lines, 1);
         assert_eq!(stuns(&r), vec![(2, 5)]);
+    }
+
+    #[test]
+    fn fragments_stitched_give_the_whole_log() {
+        let mut log = Vec::new();
+        for i in 0..300u64 {
+            log.extend_from_slice(
+                format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {i} us\n2017-01-04T21:30:19.662Z| vmx| I125: filler {i}\nvmx| Checkpoint_Unstun: vm stopped for 1 us\n").as_bytes(),
+            );
+        }
+        log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 77 us");
+        let (whole, _) = scan(&log[..]);
+        // Cuts anywhere: mid-line, right after a newline, tiny fragments.
+        for cuts in [vec![100, 101, 102, 5000, 5001], vec![57], vec![1, 2, 3, 4, 9000, 20000]] {
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for c in cuts.into_iter().chain([log.len()]) {
+                pieces.push(scan_as(&log[at..c], true).0);
+                at = c;
+            }
+            let s = stitch(pieces);
+            assert_eq!(s.records, whole.records);
+            assert_eq!((s.lines, s.bytes), (whole.lines, whole.bytes));
+            assert_eq!(s.skipped, whole.skipped);
+            assert_eq!(s.head, whole.head);
+        }
+    }
+
+    #[test]
+    fn skipped_stun_lines_are_counted_by_reason() {
+        let log = b"YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us\n\
+2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 5 us\n\
+vmx| Checkpoint_Unstun: vm stopped for 1 us\n\
+2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1x us\n";
+        let (r, _) = scan(&log[..]);
+        assert_eq!(stuns(&r), vec![(2, 5)]);
+        assert_eq!(r.skipped[SkipReason::NoHeader as usize], Skipped { count: 2, first_line: 1 });
+        assert_eq!(r.skipped[SkipReason::BadValue as usize], Skipped { count: 1, first_line: 4 });
+        assert_eq!(r.skipped_total(), 3);
     }
 
     #[test]

@@ -187,14 +187,44 @@ fn parse_iso_date(b: &[u8]) -> Option<(EpochMs, usize)> {
     Some((epoch_ms(i64::from(y), mo, d, 0), 10))
 }
 
+/// A time given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserTime {
+    /// Its start, UTC.
+    pub ms: EpochMs,
+    /// A bare date: `--until` then means the end of that day.
+    pub date_only: bool,
+}
+
+impl UserTime {
+    /// The last millisecond it covers: the end of the day for a date.
+    pub fn end(self) -> EpochMs {
+        if self.date_only {
+            self.ms + 86_400_000 - 1
+        } else {
+            self.ms
+        }
+    }
+}
+
 /// Parses a user-supplied time for `--since` / `--until`: a full RFC 3339
 /// time (offset or `Z`), the same with a space for `T`, a time without an
 /// offset (taken as UTC), or a bare date (midnight UTC).
-pub fn parse_user_time(s: &str) -> Option<EpochMs> {
+pub fn parse_user_time(s: &str) -> Option<UserTime> {
     let b = s.trim().as_bytes();
     if b.len() == 10 {
-        return parse_iso_date(b).map(|(ms, _)| ms);
+        return parse_iso_date(b).map(|(ms, _)| UserTime {
+            ms,
+            date_only: true,
+        });
     }
+    parse_user_instant(b).map(|ms| UserTime {
+        ms,
+        date_only: false,
+    })
+}
+
+fn parse_user_instant(b: &[u8]) -> Option<EpochMs> {
     let mut owned = b.to_vec();
     if owned.get(10) == Some(&b' ') {
         owned[10] = b'T';
@@ -265,7 +295,11 @@ mod tests {
 
     #[test]
     fn user_times() {
-        let t = |s| parse_user_time(s).map(format_rfc3339_ms);
+        let t = |s| parse_user_time(s).map(|t| format_rfc3339_ms(t.ms));
+        assert_eq!(
+            parse_user_time("2025-11-18").map(|t| format_rfc3339_ms(t.end())).as_deref(),
+            Some("2025-11-18T23:59:59.999Z")
+        );
         assert_eq!(t("2017-01-04").as_deref(), Some("2017-01-04T00:00:00.000Z"));
         assert_eq!(
             t("2017-01-04T22:15:00Z").as_deref(),

@@ -8,23 +8,27 @@
 //! either with `.gz`) and `.vmx` files are read; other members are skipped.
 //! Independent files run on the rayon pool.
 
+mod dedupe;
+mod fragments;
 mod names;
 mod reader;
+mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::escape::{escape_bytes, escape_str};
-use crate::line::{self, LineTime};
+use crate::escape::{Name, escape_bytes, escape_str};
+use crate::line::{self, LineTime, SkipReason};
 use crate::progress;
 use crate::scan::{self, RecordKind, ScanResult};
 use crate::time;
 
-pub use names::{Kind, bundle_host, is_archive_name, is_log_name, log_rank, sniff};
+pub use names::{Kind, Select, Want, bundle_host, fragment, is_log_name, log_rank, sniff};
 use names::{basename, parent};
 use reader::{Node, Reader};
 
@@ -35,6 +39,8 @@ pub const MAX_DEPTH: u32 = 4;
 const MAX_TAR_EXTENSION: u64 = 64 << 10;
 /// `.vmx` files larger than this are not configuration files.
 const MAX_VMX: u64 = 1 << 20;
+/// Log-like names listed in the note about them; the rest are counted.
+const LOOKALIKES_SHOWN: usize = 10;
 
 /// A command-line input.
 #[derive(Debug, Clone)]
@@ -57,7 +63,7 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct LogFile {
     /// Display name: path, `!`-joined archive chain, or grep prefix.
-    pub source: crate::analyze::Name,
+    pub source: Name,
     /// Key of the VM directory this log belongs to.
     pub dir: String,
     /// That directory's own name, when it has one.
@@ -69,14 +75,22 @@ pub struct LogFile {
     /// The directory on disk holding the log, for `.vmx` lookup.
     pub disk_dir: Option<PathBuf>,
     pub entries: Vec<Entry>,
+    /// The command-line input it came from (its index).
+    pub input: usize,
+    /// Equal for two logs of the same name and content (None: empty log).
+    pub fingerprint: Option<u64>,
 }
 
-/// An input problem, reported on standard error and in `errors[]`.
+/// Something to tell the user about one source: an error (exit status 2)
+/// or a note (exit status unchanged).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
+pub struct Notice {
     pub source: String,
     pub message: String,
 }
+
+/// An input problem, reported on standard error and in `errors[]`.
+pub type InputError = Notice;
 
 /// What one command-line input yielded.
 #[derive(Debug, Clone, Default)]
@@ -84,6 +98,32 @@ pub struct InputSummary {
     pub path: String,
     pub logs: u64,
     pub bytes: u64,
+    pub skipped_stun_lines: u64,
+}
+
+/// Base names that look like VM logs but are not read.
+#[derive(Debug, Default)]
+pub(crate) struct LookAlikes {
+    shown: Vec<String>,
+    count: u64,
+}
+
+impl LookAlikes {
+    fn add(&mut self, source: String) {
+        self.count += 1;
+        if self.shown.len() < LOOKALIKES_SHOWN {
+            self.shown.push(source);
+        }
+    }
+
+    fn absorb(&mut self, other: LookAlikes) {
+        self.count += other.count;
+        for s in other.shown {
+            if self.shown.len() < LOOKALIKES_SHOWN {
+                self.shown.push(s);
+            }
+        }
+    }
 }
 
 /// Everything read from all inputs.
@@ -92,8 +132,17 @@ pub struct Collected {
     pub logs: Vec<LogFile>,
     /// VM directory key → `displayName` from a `.vmx` in it.
     pub vmx_names: BTreeMap<String, String>,
-    pub errors: Vec<InputError>,
+    pub errors: Vec<Notice>,
+    pub notes: Vec<Notice>,
     pub inputs: Vec<InputSummary>,
+    /// Fragments, joined once every input is read.
+    pieces: Vec<fragments::Piece>,
+    /// (container, name) of every whole log read, so fragments of the same
+    /// log give way to it.
+    whole: HashSet<(String, Vec<u8>)>,
+    /// Per filed log: its input and its skipped stun lines.
+    logs_in: Vec<(usize, u64)>,
+    looks: LookAlikes,
 }
 
 impl Collected {
@@ -101,7 +150,14 @@ impl Collected {
     /// it may quote bytes from the input (archive libraries put header
     /// fields and member names into their errors).
     fn error(&mut self, source: &str, message: impl Into<String>) {
-        self.errors.push(InputError {
+        self.errors.push(Notice {
+            source: source.to_owned(),
+            message: escape_str(&message.into()),
+        });
+    }
+
+    fn note(&mut self, source: &str, message: impl Into<String>) {
+        self.notes.push(Notice {
             source: source.to_owned(),
             message: escape_str(&message.into()),
         });
@@ -113,6 +169,11 @@ impl Collected {
             self.vmx_names.entry(k).or_insert(v);
         }
         self.errors.extend(other.errors);
+        self.notes.extend(other.notes);
+        self.pieces.extend(other.pieces);
+        self.whole.extend(other.whole);
+        self.logs_in.extend(other.logs_in);
+        self.looks.absorb(other.looks);
     }
 }
 
@@ -120,19 +181,15 @@ impl Collected {
 /// terminal and progress is wanted).
 pub const PROGRESS_MIN_BYTES: u64 = 100 << 20;
 
-/// One file to read, from the command line or a directory walk.
-struct Task {
-    input: usize,
-    path: PathBuf,
-    named: bool,
-    size: u64,
-}
+/// What a VM log is, for the message when none is found.
+pub const LOOKED_FOR: &str = "vmware.log and vmware-N.log (any letter case, also .gz and vm-support .FRAG- pieces), in directories and in .tgz, .tar and .zip bundles";
 
 /// Reads every input. Files (named or found in directories) run on the
 /// rayon pool; standard input is read on this thread.
-pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
+pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collected {
     let mut all = Collected::default();
-    let mut tasks: Vec<Task> = Vec::new();
+    let mut planner = walk::Planner::default();
+    let mut looks = LookAlikes::default();
     for (idx, input) in inputs.iter().enumerate() {
         let path = match input {
             InputPath::Stdin => "-".to_owned(),
@@ -143,109 +200,99 @@ pub fn collect(inputs: &[InputPath], progress: bool) -> Collected {
             ..Default::default()
         });
         if let InputPath::Path(p) = input {
-            plan_path(idx, p, progress, &mut tasks, &mut all);
+            planner.plan(idx, p, select, &mut looks, &mut all);
         }
     }
+    all.looks.absorb(looks);
 
+    let tasks = planner.tasks;
     let total: u64 = tasks.iter().map(|t| t.size).sum();
     let bar = progress::Bar::new(progress && total >= PROGRESS_MIN_BYTES, total);
-    let parts: Vec<(usize, Stats, Collected)> = tasks
+    let parts: Vec<(usize, u64, Collected)> = tasks
         .par_iter()
         .map(|t| {
-            let mut stats = Stats::default();
+            let mut bytes = 0;
             let mut part = Collected::default();
-            let mut reader = Reader::new(&mut stats, &bar);
+            let mut reader = Reader::new(&mut bytes, &bar, select, t.input);
             reader.file(&t.path, t.named, &mut part);
             reader.drain(&mut part);
-            (t.input, stats, part)
+            (t.input, bytes, part)
         })
         .collect();
     bar.finish();
-    for (idx, stats, part) in parts {
-        all.inputs[idx].logs += stats.logs;
-        all.inputs[idx].bytes += stats.bytes;
+    for (idx, bytes, part) in parts {
+        all.inputs[idx].bytes += bytes;
         all.absorb(part);
     }
 
     for (idx, input) in inputs.iter().enumerate() {
         if let InputPath::Stdin = input {
-            let mut stats = Stats::default();
+            let mut bytes = 0;
             let mut part = Collected::default();
             let none = progress::Bar::new(false, 0);
-            let mut reader = Reader::new(&mut stats, &none);
+            let mut reader = Reader::new(&mut bytes, &none, select, idx);
             reader.stdin(&mut part);
             reader.drain(&mut part);
-            all.inputs[idx].logs += stats.logs;
-            all.inputs[idx].bytes += stats.bytes;
+            all.inputs[idx].bytes += bytes;
             all.absorb(part);
         }
     }
+    let pieces = std::mem::take(&mut all.pieces);
+    fragments::stitch_all(pieces, &mut all);
+    for (input, skipped) in std::mem::take(&mut all.logs_in) {
+        if let Some(s) = all.inputs.get_mut(input) {
+            s.logs += 1;
+            s.skipped_stun_lines += skipped;
+        }
+    }
+    dedupe::drop_copies(&mut all);
+    note_lookalikes(&mut all);
+    note_empty_inputs(&mut all);
     attach_disk_vmx(&mut all);
     all
 }
 
-#[derive(Default)]
-struct Stats {
-    logs: u64,
-    bytes: u64,
-}
-
-/// Lists the files an input path stands for: itself, or the log and
-/// archive files under it.
-fn plan_path(input: usize, path: &Path, sizes: bool, tasks: &mut Vec<Task>, out: &mut Collected) {
-    let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return out.error(&shown, format!("cannot read: {e}")),
-    };
-    if !meta.is_dir() {
-        tasks.push(Task {
-            input,
-            path: path.to_path_buf(),
-            named: true,
-            size: meta.len(),
-        });
+/// One note for every name that looks like a VM log but was not read.
+fn note_lookalikes(all: &mut Collected) {
+    let looks = std::mem::take(&mut all.looks);
+    if looks.count == 0 {
         return;
     }
-    for entry in walkdir::WalkDir::new(path)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let base = e.file_name().as_encoded_bytes();
-                if is_log_name(base) || is_archive_name(base) {
-                    // Sizes are for the progress bar only: a stat per file otherwise.
-                    let size = if sizes {
-                        e.metadata().map_or(0, |m| m.len())
-                    } else {
-                        0
-                    };
-                    tasks.push(Task {
-                        input,
-                        path: e.into_path(),
-                        named: false,
-                        size,
-                    });
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let at = e.path().map_or(shown.clone(), |p| {
-                    escape_bytes(p.as_os_str().as_encoded_bytes())
-                });
-                let msg = if e.loop_ancestor().is_some() {
-                    "symbolic link loop: it points back to a directory above it; not followed"
-                        .to_owned()
-                } else {
-                    format!(
-                        "cannot read: {}",
-                        e.io_error().map_or(e.to_string(), |io| io.to_string())
-                    )
-                };
-                out.error(&at, msg);
-            }
-        }
+    let more = looks.count - looks.shown.len() as u64;
+    let mut list = looks.shown.join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    all.note(
+        "stunscan",
+        format!(
+            "{} file{} named like a VM log but not read: {list}. Name a file on the command line to read it, or add names with --glob",
+            looks.count,
+            if looks.count == 1 { "" } else { "s" }
+        ),
+    );
+}
+
+/// A note for each input that yielded no log, and an error when none did:
+/// a job pointed at the wrong folder must not pass.
+fn note_empty_inputs(all: &mut Collected) {
+    let empty: Vec<String> = all
+        .inputs
+        .iter()
+        .filter(|i| i.logs == 0)
+        .map(|i| i.path.clone())
+        .collect();
+    if empty.len() == all.inputs.len() && !all.inputs.is_empty() {
+        all.error(
+            &empty.join(", "),
+            format!(
+                "no VMware log found: looked for {LOOKED_FOR}. Name a file on the command line to read it whatever its name, or add names with --glob"
+            ),
+        );
+        return;
+    }
+    for path in empty {
+        all.note(&path, "no VMware log found in it");
     }
 }
 
@@ -299,9 +346,86 @@ fn read_vmx<R: Read>(r: R) -> Option<String> {
         .map(escape_bytes)
 }
 
+/// Whether a scan saw anything of a VMware log: a record, a skipped stun
+/// line, or a line with a VMware header near the start.
+fn holds_log_line(res: &ScanResult) -> bool {
+    !res.records.is_empty()
+        || res.skipped_total() > 0
+        || res
+            .head
+            .split(|&c| c == b'\n')
+            .any(|l| line::parse_header(l).is_some())
+}
+
+/// One note per source with skipped stun lines: how many, why, and where
+/// the first is.
+fn note_skipped(res: &ScanResult, source: &str, out: &mut Collected) {
+    let total = res.skipped_total();
+    if total == 0 {
+        return;
+    }
+    let why: Vec<String> = SkipReason::ALL
+        .iter()
+        .zip(res.skipped)
+        .filter(|(_, s)| s.count > 0)
+        .map(|(r, s)| {
+            format!(
+                "{} {} ({}, first at line {})",
+                s.count,
+                r.as_str(),
+                r.explain(),
+                s.first_line
+            )
+        })
+        .collect();
+    out.note(
+        source,
+        format!(
+            "{total} stun line{} not counted: {}",
+            if total == 1 { "" } else { "s" },
+            why.join("; ")
+        ),
+    );
+}
+
+/// The fingerprint of one log: equal for the same name and content.
+fn fingerprint(base: &[u8], share: usize, res: &ScanResult, records: &[scan::Record]) -> Option<u64> {
+    if res.bytes == 0 {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    base.to_ascii_lowercase().hash(&mut h);
+    (share, res.bytes, res.lines, &res.head).hash(&mut h);
+    for r in records {
+        r.line_no.hash(&mut h);
+        match r.time {
+            LineTime::Utc(ms) => ms.hash(&mut h),
+            LineTime::NoYear { month, day, ms_of_day } => (month, day, ms_of_day).hash(&mut h),
+        }
+        if let RecordKind::Stun { us, .. } = r.kind {
+            us.hash(&mut h);
+        }
+    }
+    Some(h.finish())
+}
+
 /// Splits a scanned log by saved-grep origin, resolves times, and files it.
-fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
-    let (dir, dir_name) = node.dir();
+fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collected) {
+    if node.named && !holds_log_line(&res) {
+        return out.note(
+            &node.source,
+            "holds no VMware log line (no timestamped line, no stun record): not read as a VM log",
+        );
+    }
+    out.logs_in.push((input, res.skipped_total()));
+    note_skipped(&res, &node.source, out);
+    out.whole.insert((node.container.clone(), node.name.clone()));
+    let stdin = node.is_stdin();
+    let (dir, dir_name) = if stdin {
+        ("(stdin)".to_owned(), Some("(stdin)".to_owned()))
+    } else {
+        node.dir()
+    };
     let rank = log_rank(node.base()).unwrap_or(0);
     let host = bundle_host(&node.source);
     let needs_year = res
@@ -310,7 +434,7 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
         .any(|r| matches!(r.time, LineTime::NoYear { .. }));
     let mtime = if needs_year { node.mtime_secs() } else { 0 };
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
-    for r in res.records {
+    for r in std::mem::take(&mut res.records) {
         if let Some(g) = groups.get_mut(r.origin as usize) {
             g.push(r);
         }
@@ -321,6 +445,7 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
         if records.is_empty() && (i > 0 || !res.grep_names.is_empty()) {
             continue;
         }
+        let fingerprint = fingerprint(node.base(), i, &res, &records);
         let entries = resolve_times(records, mtime);
         if i == 0 {
             out.logs.push(LogFile {
@@ -331,6 +456,8 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
                 rank,
                 disk_dir: node.disk_dir.clone(),
                 entries,
+                input,
+                fingerprint,
             });
             continue;
         }
@@ -353,6 +480,8 @@ fn finish_log(res: ScanResult, node: &Node, out: &mut Collected) {
             rank: log_rank(basename(name)).unwrap_or(0),
             disk_dir: None,
             entries,
+            input,
+            fingerprint,
         });
     }
 }

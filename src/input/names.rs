@@ -23,12 +23,13 @@ pub fn sniff(head: &[u8]) -> Kind {
     }
 }
 
-/// `vmware.log` or `vmware-<N>.log`: Some(rank).
+/// `vmware.log` or `vmware-<N>.log`, in any letter case: Some(rank).
 pub fn log_rank(base: &[u8]) -> Option<u32> {
-    if base == b"vmware.log" {
+    let lower = base.to_ascii_lowercase();
+    if lower == b"vmware.log" {
         return Some(0);
     }
-    let n = base.strip_prefix(b"vmware-")?.strip_suffix(b".log")?;
+    let n = lower.strip_prefix(b"vmware-")?.strip_suffix(b".log")?;
     if n.is_empty() || n.len() > 6 || !n.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -41,14 +42,116 @@ pub fn log_rank(base: &[u8]) -> Option<u32> {
 
 /// A log member name, compressed or not.
 pub fn is_log_name(base: &[u8]) -> bool {
-    log_rank(base.strip_suffix(b".gz").unwrap_or(base)).is_some()
+    log_rank(strip_gz(base)).is_some()
 }
 
-/// A member worth opening as an archive.
-pub fn is_archive_name(base: &[u8]) -> bool {
-    [&b".tgz"[..], b".tar", b".zip", b".gz"]
+fn strip_gz(base: &[u8]) -> &[u8] {
+    match base.len().checked_sub(3) {
+        Some(i) if base[i..].eq_ignore_ascii_case(b".gz") => &base[..i],
+        _ => base,
+    }
+}
+
+fn ends_with_ci(base: &[u8], ext: &[u8]) -> bool {
+    base.len() >= ext.len() && base[base.len() - ext.len()..].eq_ignore_ascii_case(ext)
+}
+
+/// A vm-support fragment `<name>.FRAG-<NNNNN>`: the name and the number.
+pub fn fragment(base: &[u8]) -> Option<(&[u8], u32)> {
+    let at = memchr::memmem::rfind(base, b".FRAG-")?;
+    let digits = &base[at + 6..];
+    if digits.is_empty() || digits.len() > 9 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some((&base[..at], n))
+}
+
+/// A member name that is an archive in its own right (`.gz` alone is not:
+/// a bundle holds hundreds of compressed files that are not logs).
+fn is_bundle_name(base: &[u8]) -> bool {
+    [&b".tgz"[..], b".tar", b".zip", b".tar.gz"]
         .iter()
-        .any(|ext| base.ends_with(ext))
+        .any(|ext| ends_with_ci(base, ext))
+}
+
+/// VMware's own service logs: their names hold `vmware` and `.log` but
+/// they are not VM logs, so they are skipped without a note.
+const SERVICE_LOGS: [&[u8]; 4] = [b"vmware-vmsvc", b"vmware-vgauthsvc", b"vmware-tools", b"vmware-vpx"];
+
+/// What to do with a member or a file met in a directory, by its base name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Log,
+    Fragment,
+    Archive,
+    Vmx,
+    /// Looks like a VM log (`vmware (1).log`, `IRISDB01-vmware.log`) but is
+    /// not read: named in a note.
+    LookAlike,
+    Skip,
+}
+
+/// Which names are read: the log names, plus `--glob` patterns.
+#[derive(Debug, Default)]
+pub struct Select {
+    pub globs: Option<globset::GlobSet>,
+}
+
+impl Select {
+    /// A log member: `vmware.log`, `vmware-N.log` (any case) or a `--glob` match.
+    pub fn is_log(&self, base: &[u8]) -> bool {
+        if log_rank(base).is_some() {
+            return true;
+        }
+        let Some(globs) = &self.globs else {
+            return false;
+        };
+        #[cfg(unix)]
+        let matched = {
+            use std::os::unix::ffi::OsStrExt;
+            globs.is_match(std::ffi::OsStr::from_bytes(base))
+        };
+        #[cfg(not(unix))]
+        let matched = globs.is_match(&*String::from_utf8_lossy(base));
+        matched
+    }
+
+    pub fn want(&self, base: &[u8]) -> Want {
+        if self.is_log(base) {
+            return Want::Log;
+        }
+        if fragment(base).is_some_and(|(name, _)| self.is_log(name)) {
+            return Want::Fragment;
+        }
+        if is_bundle_name(base) {
+            return Want::Archive;
+        }
+        let stripped = strip_gz(base);
+        if stripped.len() < base.len() {
+            if self.is_log(stripped) {
+                return Want::Log;
+            }
+            if is_bundle_name(stripped) || self.want(stripped) == Want::Fragment {
+                return Want::Archive;
+            }
+        }
+        if ends_with_ci(base, b".vmx") {
+            return Want::Vmx;
+        }
+        if looks_like_log(base) {
+            return Want::LookAlike;
+        }
+        Want::Skip
+    }
+}
+
+/// A base name holding `vmware` and `.log` that is no VMware service log.
+fn looks_like_log(base: &[u8]) -> bool {
+    let lower = base.to_ascii_lowercase();
+    memchr::memmem::find(&lower, b"vmware").is_some()
+        && memchr::memmem::find(&lower, b".log").is_some()
+        && !SERVICE_LOGS.iter().any(|p| lower.starts_with(p))
 }
 
 pub(super) fn basename(path: &[u8]) -> &[u8] {
@@ -95,7 +198,40 @@ mod tests {
         assert_eq!(log_rank(b"vmkernel.log"), None);
         assert!(is_log_name(b"vmware-2.log.gz"));
         assert!(!is_log_name(b"vmware.log.1"));
-        assert!(is_archive_name(b"esx-h1.tgz"));
+        assert_eq!(log_rank(b"VMware.log"), Some(0));
+        assert_eq!(log_rank(b"VMWARE-3.LOG"), Some(4));
+        assert_eq!(fragment(b"vmware.log.FRAG-00001"), Some((&b"vmware.log"[..], 1)));
+        assert_eq!(fragment(b"vmware.log.FRAG-"), None);
+        let sel = Select::default();
+        for (name, want) in [
+            (&b"vmware.log"[..], Want::Log),
+            (b"VMware.log", Want::Log),
+            (b"vmware-2.log.gz", Want::Log),
+            (b"vmware.log.FRAG-00000", Want::Fragment),
+            (b"vmware.log.FRAG-00000.gz", Want::Archive),
+            (b"esx-h1.tgz", Want::Archive),
+            (b"esx-h1.TAR.GZ", Want::Archive),
+            (b"vmkernel.1.gz", Want::Skip),
+            (b"db1.vmx", Want::Vmx),
+            (b"vmware (1).log", Want::LookAlike),
+            (b"IRISDB01-vmware.log", Want::LookAlike),
+            (b"vmware.log.1", Want::LookAlike),
+            (b"vmware-vmsvc-root.log", Want::Skip),
+            (b"vmware-tools-upgrader.log", Want::Skip),
+            (b"vmkernel.log", Want::Skip),
+        ] {
+            assert_eq!(sel.want(name), want, "{}", String::from_utf8_lossy(name));
+        }
+        let globbed = Select {
+            globs: Some(
+                globset::GlobSetBuilder::new()
+                    .add(globset::Glob::new("*vmware*.log*").unwrap())
+                    .build()
+                    .unwrap(),
+            ),
+        };
+        assert_eq!(globbed.want(b"vmware.log.1"), Want::Log);
+        assert_eq!(globbed.want(b"IRISDB01-vmware.log"), Want::Log);
         assert_eq!(
             bundle_host("vc.zip!esx-h1.lab-2026-11-20--10.30-123.tgz!esx-h1.lab-2026-11-20--10.30-123/vmfs/volumes/ds1/db1/vmware.log")
                 .as_deref(),

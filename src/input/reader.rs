@@ -12,13 +12,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use flate2::read::MultiGzDecoder;
 
-use super::names::{Kind, basename, is_archive_name, is_log_name, log_rank, parent, sniff};
-use super::{Collected, MAX_DEPTH, MAX_TAR_EXTENSION, Stats, finish_log, read_vmx};
+use super::fragments::Piece;
+use super::names::{Kind, Select, Want, basename, fragment, parent, sniff};
+use super::{Collected, MAX_DEPTH, MAX_TAR_EXTENSION, finish_log, read_vmx};
 use crate::escape::{escape_bytes, escape_str};
 use crate::pipeline;
 use crate::progress;
 use crate::scan::{self, ScanResult};
 use crate::time;
+
+/// How standard input is named in sources.
+const STDIN: &str = "<stdin>";
 
 /// Bytes needed by [`sniff`].
 const SNIFF_LEN: usize = 512;
@@ -90,6 +94,11 @@ impl Node {
         basename(&self.name)
     }
 
+    /// Standard input itself (not a member of an archive read from it).
+    pub(super) fn is_stdin(&self) -> bool {
+        self.container.is_empty() && self.source == STDIN
+    }
+
     /// The VM directory key and its own name.
     pub(super) fn dir(&self) -> (String, Option<String>) {
         let p = parent(&self.name);
@@ -152,8 +161,12 @@ impl<R: Read> Read for Guarded<R> {
 }
 
 pub(super) struct Reader<'s> {
-    stats: &'s mut Stats,
+    /// Log bytes scanned.
+    bytes: &'s mut u64,
     bar: &'s progress::Bar,
+    select: &'s Select,
+    /// The command-line input being read.
+    input: usize,
     /// Scans decompressed logs beside the thread that inflates them.
     worker: Option<pipeline::ScanWorker<Node>>,
     /// The file's inflation already runs on a thread of its own: scan on
@@ -164,10 +177,17 @@ pub(super) struct Reader<'s> {
 }
 
 impl<'s> Reader<'s> {
-    pub(super) fn new(stats: &'s mut Stats, bar: &'s progress::Bar) -> Self {
+    pub(super) fn new(
+        bytes: &'s mut u64,
+        bar: &'s progress::Bar,
+        select: &'s Select,
+        input: usize,
+    ) -> Self {
         Reader {
-            stats,
+            bytes,
             bar,
+            select,
+            input,
             worker: None,
             inflating_beside: false,
             budget: Expansion::default(),
@@ -177,9 +197,9 @@ impl<'s> Reader<'s> {
     /// Standard input: any kind, always scanned.
     pub(super) fn stdin(&mut self, out: &mut Collected) {
         let node = Node {
-            source: "<stdin>".into(),
+            source: STDIN.into(),
             container: String::new(),
-            name: b"<stdin>".to_vec(),
+            name: STDIN.as_bytes().to_vec(),
             disk_dir: None,
             mtime: None,
             mtime_of: None,
@@ -251,7 +271,8 @@ impl<'s> Reader<'s> {
             Kind::Tar => self.tar(Box::new(r), node, out),
             Kind::Zip => self.zip_stream(Box::new(r), node, out),
             Kind::Text => {
-                if node.named || log_rank(node.base()).is_some() {
+                let want = self.select.want(node.base());
+                if node.named || want == Want::Log || want == Want::Fragment {
                     self.text(Box::new(r), node, out);
                 }
             }
@@ -464,24 +485,26 @@ impl<'s> Reader<'s> {
     /// An archive member: logs and archives are opened, `.vmx` read, the
     /// rest skipped unread.
     fn member(&mut self, r: &mut dyn Read, node: &Node, out: &mut Collected) {
-        let base = node.base();
-        if is_log_name(base) || is_archive_name(base) {
-            self.stream(Box::new(r), node, out);
-        } else if base.ends_with(b".vmx")
-            && let Some(name) = read_vmx(r)
-        {
-            out.vmx_names.insert(node.dir().0, name);
+        match self.select.want(node.base()) {
+            Want::Log | Want::Fragment | Want::Archive => self.stream(Box::new(r), node, out),
+            Want::Vmx => {
+                if let Some(name) = read_vmx(r) {
+                    out.vmx_names.insert(node.dir().0, name);
+                }
+            }
+            Want::LookAlike => out.looks.add(node.source.clone()),
+            Want::Skip => {}
         }
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
-        self.stats.logs += 1;
+        let piece = fragment(node.base()).is_some_and(|(name, _)| self.select.is_log(name));
         if !node.compressed || self.inflating_beside {
-            let (res, err) = scan::scan(r);
+            let (res, err) = scan::scan_as(r, piece);
             return self.scanned(res, err, node, out);
         }
         let worker = self.worker.get_or_insert_with(pipeline::ScanWorker::new);
-        worker.submit(r, node.clone());
+        worker.submit(r, node.clone(), piece);
         for (node, res, err) in worker.ready() {
             self.scanned(res, err, &node, out);
         }
@@ -503,7 +526,7 @@ impl<'s> Reader<'s> {
         node: &Node,
         out: &mut Collected,
     ) {
-        self.stats.bytes += res.bytes;
+        *self.bytes += res.bytes;
         for le in &res.line_errors {
             out.error(&node.source, format!("line {}: {}", le.line_no, le.message));
         }
@@ -516,7 +539,15 @@ impl<'s> Reader<'s> {
                 ),
             );
         }
-        finish_log(res, node, out);
+        if res.ends.is_some() {
+            out.pieces.push(Piece {
+                node: node.clone(),
+                input: self.input,
+                res,
+            });
+        } else {
+            finish_log(res, node, self.input, out);
+        }
     }
 }
 

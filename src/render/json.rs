@@ -4,22 +4,26 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::{Cluster, Event, Report, Summary, VmReport, Window};
-use crate::input::InputSummary;
+use crate::analyze::{Cluster, Event, HostReport, Report, Summary, VmReport, Window};
+use crate::input::{InputSummary, Notice};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     qos_ms: serde_json::Number,
     inputs: Vec<InputOut<'a>>,
-    errors: Vec<ErrorOut<'a>>,
+    errors: Vec<NoticeOut<'a>>,
+    notes: Vec<NoticeOut<'a>>,
+    hosts: &'a [HostReport],
     vms: &'a [VmReport],
     clusters: &'a [Cluster],
     windows: &'a [Window],
     events: Vec<&'a Event>,
+    db_events: [(); 0],
+    freezes: [(); 0],
     summary: &'a Summary,
 }
 
@@ -28,12 +32,22 @@ struct InputOut<'a> {
     path: &'a str,
     logs: u64,
     bytes: u64,
+    skipped_stun_lines: u64,
 }
 
 #[derive(Serialize)]
-struct ErrorOut<'a> {
+struct NoticeOut<'a> {
     source: &'a str,
     message: &'a str,
+}
+
+fn notices(list: &[Notice]) -> Vec<NoticeOut<'_>> {
+    list.iter()
+        .map(|e| NoticeOut {
+            source: &e.source,
+            message: &e.message,
+        })
+        .collect()
 }
 
 fn qos_ms(us: u64) -> serde_json::Number {
@@ -55,20 +69,18 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 path: &i.path,
                 logs: i.logs,
                 bytes: i.bytes,
+                skipped_stun_lines: i.skipped_stun_lines,
             })
             .collect(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| ErrorOut {
-                source: &e.source,
-                message: &e.message,
-            })
-            .collect(),
+        errors: notices(&report.errors),
+        notes: notices(&report.notes),
+        hosts: &report.hosts,
         vms: &report.vms,
         clusters: &report.clusters,
         windows: &report.windows,
         events: report.listed().collect(),
+        db_events: [],
+        freezes: [],
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

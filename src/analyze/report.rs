@@ -1,0 +1,169 @@
+//! What the analysis hands to the renderers: VMs, hosts, clusters, backup
+//! windows and events, with the notes and errors met on the way.
+
+use serde::{Serialize, Serializer};
+
+use crate::escape::Name;
+use crate::input::{InputSummary, Notice};
+use crate::qos::{Qos, Verdict};
+use crate::time::{EpochMs, format_rfc3339_ms};
+
+/// What a cluster of stuns was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Create,
+    Consolidate,
+    Vmotion,
+    /// CPU/memory hot-add or device hot-add/remove: an internal stun.
+    Hotplug,
+    Unknown,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Create => "create",
+            Kind::Consolidate => "consolidate",
+            Kind::Vmotion => "vmotion",
+            Kind::Hotplug => "hotplug",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a cluster's kind was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindSource {
+    /// A context marker in the log said so.
+    Marker,
+    /// Guessed from the shape of the stuns (input without markers).
+    Heuristic,
+}
+
+fn ser_time<S: Serializer>(ms: &EpochMs, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339_ms(*ms))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VmReport {
+    pub host: Name,
+    pub vm: Name,
+    pub dir: String,
+    pub events: u64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+    pub total_us: u64,
+    pub risk: u64,
+    pub failover: u64,
+    /// None when the VM had no stun.
+    pub recommended_qos_s: Option<u64>,
+}
+
+/// One row per host.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostReport {
+    pub host: Name,
+    pub vms: u64,
+    pub events: u64,
+    pub max_us: u64,
+    pub risk: u64,
+    pub failover: u64,
+    pub recommended_qos_s: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    pub id: u64,
+    pub host: Name,
+    pub vm: Name,
+    pub kind: Kind,
+    pub kind_source: KindSource,
+    pub snapshot: Option<String>,
+    pub quiesced: Option<bool>,
+    #[serde(serialize_with = "ser_time")]
+    pub start: EpochMs,
+    #[serde(serialize_with = "ser_time")]
+    pub end: EpochMs,
+    pub events: u64,
+    pub max_us: u64,
+    pub total_us: u64,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub host: Name,
+    pub vm: Name,
+    pub snapshot: Option<String>,
+    pub create_cluster: u64,
+    pub consolidate_cluster: u64,
+    #[serde(serialize_with = "ser_time")]
+    pub created: EpochMs,
+    #[serde(serialize_with = "ser_time")]
+    pub consolidated: EpochMs,
+    pub lifetime_s: f64,
+    pub max_us: u64,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    #[serde(serialize_with = "ser_time")]
+    pub time: EpochMs,
+    pub approx_time: bool,
+    pub stun_us: u64,
+    pub verdict: Verdict,
+    pub host: Name,
+    pub vm: Name,
+    pub cluster: u64,
+    pub kind: Kind,
+    pub source: Name,
+    pub line: u64,
+    /// The original line, escaped (for the `raw` format).
+    #[serde(skip)]
+    pub text: Name,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub events: u64,
+    pub vms: u64,
+    pub max_us: u64,
+    pub risk: u64,
+    pub failover: u64,
+    pub recommended_qos_s: Option<u64>,
+    pub skipped_stun_lines: u64,
+}
+
+/// The whole analysis, ready to render.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub qos: Qos,
+    pub inputs: Vec<InputSummary>,
+    pub errors: Vec<Notice>,
+    pub notes: Vec<Notice>,
+    pub hosts: Vec<HostReport>,
+    pub vms: Vec<VmReport>,
+    pub clusters: Vec<Cluster>,
+    pub windows: Vec<Window>,
+    /// Every event in scope, in VM then time order.
+    pub events: Vec<Event>,
+    pub summary: Summary,
+    pub min_us: u64,
+}
+
+impl Report {
+    /// The events to list (`--min` applied).
+    pub fn listed(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.stun_us >= self.min_us)
+    }
+
+    /// The highest verdict of any event in scope.
+    pub fn worst(&self) -> Option<Verdict> {
+        self.events.iter().map(|e| e.verdict).max()
+    }
+}

@@ -1,0 +1,210 @@
+//! Turning command-line paths into the files to read: a named file as it
+//! is, a directory walked for log members and bundles. Each file (device,
+//! inode) is read once: an unpacked vm-support bundle reaches every VM
+//! directory twice, through the datastore's UUID directory and through the
+//! datastore-name symlink to it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::names::{Select, Want};
+use super::{Collected, LookAlikes};
+use crate::escape::escape_bytes;
+
+/// One file to read, from the command line or a directory walk.
+pub(super) struct Task {
+    pub(super) input: usize,
+    pub(super) path: PathBuf,
+    pub(super) named: bool,
+    pub(super) size: u64,
+}
+
+/// What identifies a file whatever the path it was reached by.
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = PathBuf;
+
+#[cfg(unix)]
+fn file_id(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+    path.canonicalize().ok()
+}
+
+/// A file found in a walk, before duplicates are resolved.
+struct Found {
+    path: PathBuf,
+    id: Option<FileId>,
+    /// Reached through a symbolic link (the file or a directory above it).
+    via_link: bool,
+    size: u64,
+}
+
+/// Plans the reading of every command-line path, each file once.
+#[derive(Default)]
+pub(super) struct Planner {
+    /// Files already planned, and the path they were planned under.
+    seen: HashMap<FileId, String>,
+    pub(super) tasks: Vec<Task>,
+}
+
+impl Planner {
+    /// Lists the files `path` stands for: itself, or the log members and
+    /// bundles under it.
+    pub(super) fn plan(
+        &mut self,
+        input: usize,
+        path: &Path,
+        select: &Select,
+        looks: &mut LookAlikes,
+        out: &mut Collected,
+    ) {
+        let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return out.error(&shown, format!("cannot read: {e}")),
+        };
+        if meta.is_dir() {
+            let found = walk(path, &shown, select, looks, out);
+            return self.take_walk(input, &shown, found, out);
+        }
+        if let Some(id) = file_id(path, &meta) {
+            if let Some(first) = self.seen.get(&id) {
+                return out.note(
+                    &shown,
+                    format!("the same file as {first}, named before it: read once"),
+                );
+            }
+            self.seen.insert(id, shown);
+        }
+        self.tasks.push(Task {
+            input,
+            path: path.to_path_buf(),
+            named: true,
+            size: meta.len(),
+        });
+    }
+
+    /// Keeps one path per file: the first not reached through a symbolic
+    /// link, else the first; files planned by an earlier input are skipped.
+    fn take_walk(&mut self, input: usize, shown: &str, found: Vec<Found>, out: &mut Collected) {
+        let mut best: HashMap<&FileId, usize> = HashMap::new();
+        for (i, f) in found.iter().enumerate() {
+            let Some(id) = &f.id else { continue };
+            let b = best.entry(id).or_insert(i);
+            if found[*b].via_link && !f.via_link {
+                *b = i;
+            }
+        }
+        let mut linked: Option<(String, String)> = None;
+        let (mut twice, mut earlier) = (0u64, 0u64);
+        for (i, f) in found.iter().enumerate() {
+            if let Some(id) = &f.id {
+                let kept = best[id];
+                if kept != i {
+                    twice += 1;
+                    linked.get_or_insert_with(|| (display(&f.path), display(&found[kept].path)));
+                    continue;
+                }
+                if self.seen.contains_key(id) {
+                    earlier += 1;
+                    continue;
+                }
+                self.seen.insert(id.clone(), display(&f.path));
+            }
+            self.tasks.push(Task {
+                input,
+                path: f.path.clone(),
+                named: false,
+                size: f.size,
+            });
+        }
+        if let Some((dup, kept)) = linked {
+            out.note(
+                shown,
+                format!(
+                    "{twice} file{} reached a second time through symbolic links, read once (e.g. {dup} is {kept})",
+                    if twice == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        if earlier > 0 {
+            out.note(
+                shown,
+                format!("{earlier} file(s) already named by an earlier input: read once"),
+            );
+        }
+    }
+}
+
+fn display(p: &Path) -> String {
+    escape_bytes(p.as_os_str().as_encoded_bytes())
+}
+
+/// Walks a directory, following symbolic links; loops are noted, not
+/// followed.
+fn walk(
+    root: &Path,
+    shown: &str,
+    select: &Select,
+    looks: &mut LookAlikes,
+    out: &mut Collected,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    // Directories reached through a symbolic link: whatever is below them
+    // is reached through one too.
+    let mut linked_dirs: std::collections::HashSet<PathBuf> = Default::default();
+    let it = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in it {
+        let e = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e.path().map_or(shown.to_owned(), display);
+                if e.loop_ancestor().is_some() {
+                    out.note(
+                        &at,
+                        "symbolic link loop: it points back to a directory above it; not followed",
+                    );
+                } else {
+                    let why = e.io_error().map_or(e.to_string(), |io| io.to_string());
+                    out.error(&at, format!("cannot read: {why}"));
+                }
+                continue;
+            }
+        };
+        let via_link = e.path_is_symlink()
+            || e.path().parent().is_some_and(|p| linked_dirs.contains(p));
+        if e.file_type().is_dir() {
+            if via_link {
+                linked_dirs.insert(e.path().to_path_buf());
+            }
+            continue;
+        }
+        if !e.file_type().is_file() {
+            continue;
+        }
+        match select.want(e.file_name().as_encoded_bytes()) {
+            Want::Log | Want::Fragment | Want::Archive => {}
+            Want::LookAlike => {
+                looks.add(display(e.path()));
+                continue;
+            }
+            Want::Vmx | Want::Skip => continue,
+        }
+        let meta = e.metadata().ok();
+        found.push(Found {
+            id: meta.as_ref().and_then(|m| file_id(e.path(), m)),
+            size: meta.map_or(0, |m| m.len()),
+            via_link,
+            path: e.into_path(),
+        });
+    }
+    found
+}

@@ -82,7 +82,11 @@ fn stuns_in(r: &stunscan::scan::ScanResult) -> u64 {
 
 fn collect_stuns(path: &Path) -> u64 {
     // No progress bar.
-    let c = collect(&[InputPath::Path(path.to_path_buf())], false);
+    let c = collect(
+        &[InputPath::Path(path.to_path_buf())],
+        false,
+        &Default::default(),
+    );
     assert!(c.errors.is_empty(), "{:?}", c.errors);
     c.logs
         .iter()

@@ -639,15 +639,42 @@ mod tests {
     #[test]
     fn skipped_stun_lines_have_a_reason() {
         for (line, reason) in [
-            ("YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::NoHeader)),
-            ("vmx| Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::NoHeader)),
-            ("2017-01-04T22:15:58.846Z| vmx| I125: GuestRpc: Got 'Checkpoint_Unstun: vm stopped for 9 us'", Some(SkipReason::NotMessage)),
-            ("2023-12-05T17:42:40.741Z In(05)+ vcpu-0 - Checkpoint_Unstun: vm stopped for 9 us", Some(SkipReason::Continuation)),
-            ("2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 12a34 us", Some(SkipReason::BadValue)),
-            ("2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for -5 us", Some(SkipReason::BadValue)),
-            ("  \t2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us", None),
-            ("2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 99999999999999999999999 us", None),
-            ("2023-12-05T17:42:40.741Z In(05) vcpu-0 - CPT: vm was stunned for 9 us", None),
+            (
+                "YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
+                Some(SkipReason::NoHeader),
+            ),
+            (
+                "vmx| Checkpoint_Unstun: vm stopped for 9 us",
+                Some(SkipReason::NoHeader),
+            ),
+            (
+                "2017-01-04T22:15:58.846Z| vmx| I125: GuestRpc: Got 'Checkpoint_Unstun: vm stopped for 9 us'",
+                Some(SkipReason::NotMessage),
+            ),
+            (
+                "2023-12-05T17:42:40.741Z In(05)+ vcpu-0 - Checkpoint_Unstun: vm stopped for 9 us",
+                Some(SkipReason::Continuation),
+            ),
+            (
+                "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 12a34 us",
+                Some(SkipReason::BadValue),
+            ),
+            (
+                "2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for -5 us",
+                Some(SkipReason::BadValue),
+            ),
+            (
+                "  \t2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
+                None,
+            ),
+            (
+                "2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 99999999999999999999999 us",
+                None,
+            ),
+            (
+                "2023-12-05T17:42:40.741Z In(05) vcpu-0 - CPT: vm was stunned for 9 us",
+                None,
+            ),
         ] {
             assert_eq!(skip_reason(line.as_bytes()), reason, "{line}");
         }
@@ -656,11 +683,15 @@ mod tests {
     #[test]
     fn indented_lines_parse() {
         assert_eq!(
-            msg("    2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us"),
+            msg(
+                "    2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us"
+            ),
             Some(Message::Stun(9))
         );
         assert_eq!(
-            msg("\t2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 7 us"),
+            msg(
+                "\t2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 7 us"
+            ),
             Some(Message::Stun(7))
         );
     }
@@ -727,23 +758,87 @@ mod tests {
             (OpKind::Create, Phase::End, Some(&b"nightly"[..]))
         );
         for (line, kind, phase, generic) in [
-            ("ConsolidateStart: x", OpKind::Consolidate, Phase::Begin, false),
-            ("SnapshotVMX_Consolidate: x", OpKind::Consolidate, Phase::Step, false),
-            ("ConsolidateEnd: Snapshot consolidate complete: 0", OpKind::Consolidate, Phase::End, false),
-            ("SnapshotVMXTakeSnapshotWork: x", OpKind::Create, Phase::Step, false),
-            ("SNAPSHOT: SnapshotPrepareTakeDoneCB: x", OpKind::Create, Phase::Step, false),
-            ("Migrate_Open: Migrating to <x> with migration id 1", OpKind::Migrate, Phase::Begin, false),
-            ("MigrateSetState: Transitioning from state 1 to 2.", OpKind::Migrate, Phase::Step, false),
-            ("Received migrate 'from' request for mid id 1", OpKind::Migrate, Phase::Step, false),
-            ("Migrate: VM starting stun, waiting 100 seconds for go/no-go message.", OpKind::Migrate, Phase::Step, true),
-            ("Requesting hot-add of memory: 4096 MB", OpKind::Hotplug, Phase::Begin, false),
-            ("Requesting hot-remove of USB device", OpKind::Hotplug, Phase::Begin, false),
-            ("memoryHotplug: Hot-adding memory", OpKind::Hotplug, Phase::Begin, false),
+            (
+                "ConsolidateStart: x",
+                OpKind::Consolidate,
+                Phase::Begin,
+                false,
+            ),
+            (
+                "SnapshotVMX_Consolidate: x",
+                OpKind::Consolidate,
+                Phase::Step,
+                false,
+            ),
+            (
+                "ConsolidateEnd: Snapshot consolidate complete: 0",
+                OpKind::Consolidate,
+                Phase::End,
+                false,
+            ),
+            (
+                "SnapshotVMXTakeSnapshotWork: x",
+                OpKind::Create,
+                Phase::Step,
+                false,
+            ),
+            (
+                "SNAPSHOT: SnapshotPrepareTakeDoneCB: x",
+                OpKind::Create,
+                Phase::Step,
+                false,
+            ),
+            (
+                "Migrate_Open: Migrating to <x> with migration id 1",
+                OpKind::Migrate,
+                Phase::Begin,
+                false,
+            ),
+            (
+                "MigrateSetState: Transitioning from state 1 to 2.",
+                OpKind::Migrate,
+                Phase::Step,
+                false,
+            ),
+            (
+                "Received migrate 'from' request for mid id 1",
+                OpKind::Migrate,
+                Phase::Step,
+                false,
+            ),
+            (
+                "Migrate: VM starting stun, waiting 100 seconds for go/no-go message.",
+                OpKind::Migrate,
+                Phase::Step,
+                true,
+            ),
+            (
+                "Requesting hot-add of memory: 4096 MB",
+                OpKind::Hotplug,
+                Phase::Begin,
+                false,
+            ),
+            (
+                "Requesting hot-remove of USB device",
+                OpKind::Hotplug,
+                Phase::Begin,
+                false,
+            ),
+            (
+                "memoryHotplug: Hot-adding memory",
+                OpKind::Hotplug,
+                Phase::Begin,
+                false,
+            ),
         ] {
             let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {line}");
             match msg(&full) {
                 Some(Message::Op(m)) => {
-                    assert_eq!((m.kind, m.phase, m.generic), (kind, phase, generic), "{line}")
+                    assert_eq!(
+                        (m.kind, m.phase, m.generic),
+                        (kind, phase, generic),
+                        "{line}"
+                    )
                 }
                 m => panic!("{line}: {m:?}"),
             }

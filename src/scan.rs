@@ -593,10 +593,16 @@ noise\r\n\
                 format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {i} us\n2017-01-04T21:30:19.662Z| vmx| I125: filler {i}\nvmx| Checkpoint_Unstun: vm stopped for 1 us\n").as_bytes(),
             );
         }
-        log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 77 us");
+        log.extend_from_slice(
+            b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 77 us",
+        );
         let (whole, _) = scan(&log[..]);
         // Cuts anywhere: mid-line, right after a newline, tiny fragments.
-        for cuts in [vec![100, 101, 102, 5000, 5001], vec![57], vec![1, 2, 3, 4, 9000, 20000]] {
+        for cuts in [
+            vec![100, 101, 102, 5000, 5001],
+            vec![57],
+            vec![1, 2, 3, 4, 9000, 20000],
+        ] {
             let mut pieces = Vec::new();
             let mut at = 0;
             for c in cuts.into_iter().chain([log.len()]) {
@@ -613,14 +619,27 @@ noise\r\n\
 
     #[test]
     fn skipped_stun_lines_are_counted_by_reason() {
-        let log = b"YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us\n\
+        let log =
+            b"YYYY-MM-DDThh:mm:ss.536Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us\n\
 2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 5 us\n\
 vmx| Checkpoint_Unstun: vm stopped for 1 us\n\
 2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1x us\n";
         let (r, _) = scan(&log[..]);
         assert_eq!(stuns(&r), vec![(2, 5)]);
-        assert_eq!(r.skipped[SkipReason::NoHeader as usize], Skipped { count: 2, first_line: 1 });
-        assert_eq!(r.skipped[SkipReason::BadValue as usize], Skipped { count: 1, first_line: 4 });
+        assert_eq!(
+            r.skipped[SkipReason::NoHeader as usize],
+            Skipped {
+                count: 2,
+                first_line: 1
+            }
+        );
+        assert_eq!(
+            r.skipped[SkipReason::BadValue as usize],
+            Skipped {
+                count: 1,
+                first_line: 4
+            }
+        );
         assert_eq!(r.skipped_total(), 3);
     }
 

@@ -297,7 +297,9 @@ mod tests {
     fn user_times() {
         let t = |s| parse_user_time(s).map(|t| format_rfc3339_ms(t.ms));
         assert_eq!(
-            parse_user_time("2025-11-18").map(|t| format_rfc3339_ms(t.end())).as_deref(),
+            parse_user_time("2025-11-18")
+                .map(|t| format_rfc3339_ms(t.end()))
+                .as_deref(),
             Some("2025-11-18T23:59:59.999Z")
         );
         assert_eq!(t("2017-01-04").as_deref(), Some("2017-01-04T00:00:00.000Z"));

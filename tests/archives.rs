@@ -12,8 +12,8 @@ fn kinds_come_from_content_not_names() {
     // on the command line, so all scanned by content.
     let tgz = gz(&tar_bytes(&[("vm1/vmware.log", STUN)]));
     let a = write(tmp.path(), "bundle.log", &tgz);
-    let b = write(tmp.path(), "saved.txt", &gz(STUN));
-    let c = write(tmp.path(), "renamed", STUN);
+    let b = write(tmp.path(), "saved.txt", &gz(&stun(2)));
+    let c = write(tmp.path(), "renamed", &stun(3));
     let (v, code) = json(&[&a, &b, &c]);
     assert_eq!(code, 0);
     assert_eq!(v["summary"]["events"], 3);
@@ -33,11 +33,11 @@ fn plain_tar_with_nested_tgz_and_zip_members() {
         ("h/vmfs/volumes/ds/a/vmware-1.log.gz", &gz(STUN)),
         ("h/vmkernel.log", STUN),
     ]));
-    let inner_zip = zip_bytes(&[("b/vmware.log", STUN), ("b/notes.txt", STUN)]);
+    let inner_zip = zip_bytes(&[("b/vmware.log", &stun(2)), ("b/notes.txt", STUN)]);
     let outer = tar_bytes(&[
         ("x/host.tgz", &inner_tgz),
         ("x/more.zip", &inner_zip),
-        ("x/vmware.log", STUN),
+        ("x/vmware.log", &stun(3)),
     ]);
     let p = write(tmp.path(), "outer.tar", &outer);
     let (v, code) = json(&[&p]);
@@ -66,7 +66,7 @@ fn nesting_deeper_than_four_is_reported_not_followed() {
     let tmp = tempfile::tempdir().unwrap();
     let mut data = zip_bytes(&[("vmware.log", STUN)]);
     for i in 0..6 {
-        data = zip_bytes(&[(&format!("level{i}.zip"), &data), ("vmware.log", STUN)]);
+        data = zip_bytes(&[(&format!("level{i}.zip"), &data), ("vmware.log", &stun(i))]);
     }
     let p = write(tmp.path(), "deep.zip", &data);
     let (v, code) = json(&[&p]);
@@ -142,9 +142,13 @@ fn symlink_loops_are_harmless() {
     std::fs::write(vm.join("vmware.log"), STUN).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("ds"), vm.join("loop")).unwrap();
     let (v, code) = json(&[path_str(tmp.path())]);
-    assert_eq!(code, 2);
+    // A loop is a note, not an error.
+    assert_eq!(code, 0, "{v}");
     assert_eq!(v["summary"]["events"], 1);
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("loop"));
+    assert!(
+        v["notes"][0]["message"].as_str().unwrap().contains("loop"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -153,9 +157,22 @@ fn empty_inputs() {
     let a = write(tmp.path(), "vmware.log", b"");
     let b = write(tmp.path(), "empty.tgz", &gz(&tar_bytes(&[])));
     let c = write(tmp.path(), "empty.zip", &zip_bytes(&[]));
+    // No input yields a log: said, and exit 2 (a job pointed at the wrong
+    // files must not pass).
     let (v, code) = json(&[&a, &b, &c]);
-    assert_eq!(code, 0, "{v}");
+    assert_eq!(code, 2, "{v}");
     assert_eq!(v["summary"]["events"], 0);
+    let e = v["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        e.contains("no VMware log found: looked for vmware.log"),
+        "{e}"
+    );
+    // Beside a real log, they are notes.
+    let d = write(tmp.path(), "real.log", STUN);
+    let (v, code) = json(&[&a, &b, &c, &d]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["events"], 1);
+    assert!(v["notes"].as_array().unwrap().len() >= 3, "{v}");
 }
 
 #[test]

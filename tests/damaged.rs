@@ -546,9 +546,13 @@ fn empty_files_and_archives() {
     let mut paths = Vec::new();
     for (name, data) in &cases {
         let p = write(tmp.path(), name, data);
+        // Alone, an input with no log is an error that says what was
+        // looked for: a job pointed at the wrong file must not pass.
         let (v, _, code) = json_run(&[&p]);
-        assert_eq!((code, n_events(&v)), (0, 0), "{name}: {v}");
-        assert!(errors(&v).is_empty(), "{name}: {v}");
+        assert_eq!((code, n_events(&v)), (2, 0), "{name}: {v}");
+        let errs = errors(&v);
+        assert_eq!(errs.len(), 1, "{name}: {v}");
+        assert!(errs[0].1.contains("no VMware log found"), "{name}: {v}");
         paths.push(p);
     }
     // All together, and beside a good log: the good log is still read.
@@ -713,8 +717,8 @@ fn invalid_utf8_in_lines_and_names() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tmp.path().join(std::ffi::OsStr::from_bytes(b"d\xffir"));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("vmware.log"), STUN).unwrap();
-        let tar = tar_raw_names(&[(b"v\xfem/vmware.log", STUN)]);
+        std::fs::write(dir.join("vmware.log"), stun_line(5)).unwrap();
+        let tar = tar_raw_names(&[(b"v\xfem/vmware.log", &stun_line(6))]);
         std::fs::write(tmp.path().join("names.tar"), tar).unwrap();
         let out = run_raw(&["--format", "json", path_str(tmp.path())]);
         let v: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -847,10 +851,8 @@ fn not_stuns() -> Vec<Vec<u8>> {
         "| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
         // Bytes before the header.
         "x2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
-        " 2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
         "\u{feff}2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
         "\u{1b}[0m2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
-        "\t2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 9 us",
         // Malformed headers.
         "2017-01-04T22:15:58.846| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
         "2017-02-30T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us",
@@ -912,17 +914,42 @@ fn the_phrase_in_the_wrong_place_is_no_event() {
     let p = write(tmp.path(), "vmware.log", &log);
     let v = check_all_formats(&[&p], 2);
     assert_eq!(stun_values(&v), vec![2, 1091706], "{v}");
+    // None holding the stun words vanishes silently: each is a skipped
+    // stun line, with a note.
+    let has_words = |l: &[u8]| l.windows(22).any(|w| w == b"Unstun: vm stopped for");
+    let with_words = not_stuns().iter().filter(|l| has_words(l)).count() as u64;
+    assert!(with_words > 50);
+    assert_eq!(
+        v["summary"]["skipped_stun_lines"].as_u64(),
+        Some(with_words),
+        "{v}"
+    );
     // One line per case: each checked alone, so a failure names the line.
     for l in not_stuns() {
         let p = write(tmp.path(), "one.log", &l);
-        let (v, _, _) = json_run(&[&p]);
-        assert_eq!(
-            n_events(&v),
-            0,
-            "became an event: {:?}",
-            String::from_utf8_lossy(&l)
-        );
+        let (v, stderr, code) = json_run(&[&p]);
+        let shown = String::from_utf8_lossy(&l);
+        assert_eq!(n_events(&v), 0, "became an event: {shown:?}");
+        if !has_words(&l) {
+            continue;
+        }
+        assert_eq!(v["summary"]["skipped_stun_lines"], 1, "{shown:?}: {v}");
+        assert_eq!(code, 0, "a skipped line is a note, not an error: {v}");
+        assert!(stderr.contains("not counted"), "{shown:?}: {stderr}");
     }
+}
+
+#[test]
+fn indented_stun_lines_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = b" 2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 9 us\n\
+\t2023-12-05T17:42:40.741Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 10 us\n\
+    2023-12-05T17:42:41.741Z In(05) vcpu-0 - CPT: vm was stunned for 10 us\n";
+    let p = write(tmp.path(), "ticket.txt", log);
+    let (v, _, code) = json_run(&[&p]);
+    assert_eq!(code, 0);
+    assert_eq!(stun_values(&v), vec![9, 10], "{v}");
+    assert_eq!(v["summary"]["skipped_stun_lines"], 0);
 }
 
 #[test]

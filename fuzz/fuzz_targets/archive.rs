@@ -26,7 +26,7 @@ fn scratch() -> &'static PathBuf {
 fuzz_target!(|data: &[u8]| {
     let p = scratch();
     std::fs::write(p, data).expect("write scratch input");
-    let got = input::collect(&[InputPath::Path(p.clone())], false);
+    let got = input::collect(&[InputPath::Path(p.clone())], false, &Default::default());
     // Every error names its source: the input or a member of it. No
     // source carries a raw control character.
     let shown = p.to_str().unwrap();

@@ -131,7 +131,8 @@ impl Walk {
 
     /// `Done with snapshot 'x'` after a create cluster names its snapshot.
     fn name_snapshot(&mut self, mark: &Mark) {
-        if let (Some((c, _)), Kind::Create, Some(s)) = (self.cur.as_mut(), mark.kind, &mark.snapshot)
+        if let (Some((c, _)), Kind::Create, Some(s)) =
+            (self.cur.as_mut(), mark.kind, &mark.snapshot)
             && c.kind == Kind::Create
             && c.snapshot.is_none()
         {
@@ -157,16 +158,22 @@ impl Walk {
         self.after = None;
         // A create, a vMotion or a hot-plug is over at its first stun; a
         // consolidation stuns once per disk and iteration until its end.
-        if self.open.as_ref().is_some_and(|o| o.mark.kind != Kind::Consolidate) {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|o| o.mark.kind != Kind::Consolidate)
+        {
             self.open = None;
         }
     }
 
     /// A new cluster at `time`: the marker that decides it, if any.
     fn begin(&mut self, time: EpochMs) -> (Draft, bool) {
-        let open = self.open.as_ref().map(|o| &o.mark).filter(|m| {
-            m.kind != Kind::Consolidate || time - m.time <= CONSOLIDATE_OPEN_MS
-        });
+        let open = self
+            .open
+            .as_ref()
+            .map(|o| &o.mark)
+            .filter(|m| m.kind != Kind::Consolidate || time - m.time <= CONSOLIDATE_OPEN_MS);
         let decider = match &self.latest {
             Some(m) if time - m.time <= FRESH_MS => Some(m),
             Some(m) if open.is_some_and(|o| o.kind == m.kind) => Some(m),
@@ -189,7 +196,10 @@ impl Walk {
         if m.kind == Kind::Create {
             // The begin marker holds the snapshot's name and quiescing.
             let begun = open.filter(|o| o.kind == Kind::Create);
-            d.snapshot = m.snapshot.clone().or_else(|| begun.and_then(|o| o.snapshot.clone()));
+            d.snapshot = m
+                .snapshot
+                .clone()
+                .or_else(|| begun.and_then(|o| o.snapshot.clone()));
             d.quiesced = m.quiesced.or_else(|| begun.and_then(|o| o.quiesced));
         }
         (d, true)
@@ -224,9 +234,8 @@ fn guess_kinds(drafts: &mut [Draft]) {
                 n.start - d.end <= PAIR_MS
                     && (n.source == KindSource::Heuristic || n.kind == Kind::Consolidate)
             });
-            let kind = if pending_create.is_some_and(|t| d.start - t <= PAIR_MS) {
-                Kind::Consolidate
-            } else if d.stuns.len() >= 2 {
+            let after_create = pending_create.is_some_and(|t| d.start - t <= PAIR_MS);
+            let kind = if after_create || d.stuns.len() >= 2 {
                 Kind::Consolidate
             } else if next_pairs {
                 Kind::Create

@@ -17,9 +17,7 @@ mod windows;
 use globset::GlobMatcher;
 use rayon::prelude::*;
 
-pub use report::{
-    Cluster, Event, HostReport, Kind, KindSource, Report, Summary, VmReport, Window,
-};
+pub use report::{Cluster, Event, HostReport, Kind, KindSource, Report, Summary, VmReport, Window};
 
 use crate::escape::Name;
 use crate::input::{Collected, Notice};
@@ -66,27 +64,32 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         inputs,
         ..
     } = collected;
-    let groups = vms::assemble(&logs, &vmx_names);
-    let built: Vec<(Option<VmOut>, String, Vec<Notice>)> = groups
+    let groups = vms::assemble(&logs);
+    let built: Vec<(vms::Vm, Vec<Notice>)> = groups
         .par_iter()
         .map(|dirs| {
             let mut notes = Vec::new();
-            let vm = vms::build(dirs, &vmx_names, &mut notes);
-            let name = vm.vm.to_string();
-            let chosen = opts.vm.is_empty()
-                || opts.vm.iter().any(|m| {
-                    m.is_match(&*vm.vm) || vm.dir_names.iter().any(|d| m.is_match(d))
-                });
-            (chosen.then(|| analyse_vm(vm, opts)), name, notes)
+            (vms::build(dirs, &vmx_names, &mut notes), notes)
         })
         .collect();
-    let mut seen = Vec::new();
-    let mut chosen = Vec::new();
-    for (out, name, n) in built {
-        seen.push(name);
+    let mut all = Vec::with_capacity(built.len());
+    for (vm, n) in built {
+        all.push(vm);
         notes.extend(n);
-        chosen.extend(out);
     }
+    vms::drop_copies_across(&mut all, &mut notes);
+    let seen: Vec<String> = all.iter().map(|v| v.vm.to_string()).collect();
+    let mut chosen: Vec<VmOut> = all
+        .into_par_iter()
+        .filter(|vm| {
+            opts.vm.is_empty()
+                || opts
+                    .vm
+                    .iter()
+                    .any(|m| m.is_match(&*vm.vm) || vm.dir_names.iter().any(|d| m.is_match(d)))
+        })
+        .map(|vm| analyse_vm(vm, opts))
+        .collect();
     note_filters(opts, &seen, &chosen, &mut notes);
     chosen.sort_by(|a, b| (&a.host, &a.vm, &a.dir).cmp(&(&b.host, &b.vm, &b.dir)));
     let skipped = inputs.iter().map(|i| i.skipped_stun_lines).sum();
@@ -175,7 +178,9 @@ fn assemble_report(
         let ws = windows::windows(&report.clusters[first..], &opts.qos);
         report.windows.extend(ws);
         let events = &report.events[first_event..];
-        report.vms.push(stats::vm_report(&v.host, &v.vm, &v.dir, events));
+        report
+            .vms
+            .push(stats::vm_report(&v.host, &v.vm, &v.dir, events));
     }
     report.hosts = stats::host_reports(&report.vms);
     report.summary = stats::summary(&report.vms, &report.events, skipped);
@@ -190,7 +195,9 @@ fn cluster(id: u64, v: &VmOut, d: &clusters::Draft, events: &[Event], opts: &Opt
     };
     Cluster {
         id,
-        host: events.first().map_or_else(|| v.host.clone(), |e| e.host.clone()),
+        host: events
+            .first()
+            .map_or_else(|| v.host.clone(), |e| e.host.clone()),
         vm: v.vm.clone(),
         kind: d.kind,
         kind_source: d.source,
@@ -238,4 +245,3 @@ fn note_filters(opts: &Options, seen: &[String], chosen: &[VmOut], notes: &mut V
         });
     }
 }
-

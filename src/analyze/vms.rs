@@ -5,9 +5,12 @@
 //! time. The same directory met under two paths — a datastore's name and
 //! its UUID, two bundles of one host taken days apart, an archive unpacked
 //! on Windows where symlinks became copies — is one VM: directories are
-//! matched by their path below `vmfs/volumes/<datastore>/`, else (outside a
-//! datastore) by the VM's displayName. A stun seen twice in such copies
-//! (same time, same length, different files) is counted once.
+//! matched by their path below `vmfs/volumes/<datastore>/`. A stun seen
+//! twice in such copies (same time, same length, different files) is
+//! counted once. Outside a datastore (a downloads folder) directories stay
+//! apart, but stuns of two directories with the same displayName at the same
+//! time and length are one stun, and a directory left with none of its own
+//! is a copy and is dropped.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +40,10 @@ pub(super) struct Vm<'a> {
     pub(super) dir_names: Vec<String>,
     /// Every record, in time order, duplicates of copied logs removed.
     pub(super) timeline: Vec<Item<'a>>,
+    /// Its name came from the log or a `.vmx` (not from a path).
+    pub(super) named: bool,
+    /// Its directory is below `vmfs/volumes/<datastore>/`.
+    pub(super) on_datastore: bool,
 }
 
 /// What a log says about itself: the latest displayName and Hostname.
@@ -84,10 +91,7 @@ fn below_datastore(dir: &str) -> Option<&str> {
 }
 
 /// Logs grouped by directory, then directories grouped into VMs.
-pub(super) fn assemble<'a>(
-    logs: &'a [LogFile],
-    vmx_names: &BTreeMap<String, String>,
-) -> Vec<Vec<(&'a str, Vec<&'a LogFile>)>> {
+pub(super) fn assemble(logs: &[LogFile]) -> Vec<Vec<(&str, Vec<&LogFile>)>> {
     let mut by_dir: BTreeMap<&str, Vec<&LogFile>> = BTreeMap::new();
     for l in logs {
         by_dir.entry(l.dir.as_str()).or_default().push(l);
@@ -96,16 +100,7 @@ pub(super) fn assemble<'a>(
     for (dir, files) in by_dir {
         let identity = match below_datastore(dir) {
             Some(below) => format!("vmfs\0{below}"),
-            None => {
-                let mut says = Says::default();
-                for f in &files {
-                    says.merge(Says::of(f));
-                }
-                match says.name.map(|n| n.1).or_else(|| vmx_names.get(dir).cloned()) {
-                    Some(name) => format!("name\0{name}"),
-                    None => format!("dir\0{dir}"),
-                }
-            }
+            None => format!("dir\0{dir}"),
         };
         vms.entry(identity).or_default().push((dir, files));
     }
@@ -150,10 +145,12 @@ pub(super) fn build<'a>(
             .then_with(|| a.log.source.cmp(&b.log.source))
     });
     let (dir, first) = (dirs[0].0, &dirs[0].1[0]);
-    let vm: Name = says
+    let given = says
         .name
         .map(|n| n.1)
-        .or_else(|| dirs.iter().find_map(|(d, _)| vmx_names.get(*d).cloned()))
+        .or_else(|| dirs.iter().find_map(|(d, _)| vmx_names.get(*d).cloned()));
+    let named = given.is_some();
+    let vm: Name = given
         .or_else(|| first.dir_name.clone())
         .unwrap_or_else(|| first.source.to_string())
         .into();
@@ -174,7 +171,56 @@ pub(super) fn build<'a>(
             .flat_map(|(_, f)| f.iter().filter_map(|l| l.dir_name.clone()))
             .collect(),
         timeline,
+        named,
+        on_datastore: below_datastore(dir).is_some(),
     }
+}
+
+/// Outside datastores: stuns of an earlier VM of the same displayName at
+/// the same time and length are dropped from later ones, and a VM left
+/// without stuns of its own is dropped (its logs were copies).
+pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
+    let mut seen: std::collections::HashMap<Name, std::collections::HashSet<(EpochMs, u64)>> =
+        Default::default();
+    let mut gone = vec![false; vms.len()];
+    for (i, vm) in vms.iter_mut().enumerate() {
+        if vm.on_datastore || !vm.named {
+            continue;
+        }
+        let earlier = seen.entry(vm.vm.clone()).or_default();
+        let before = vm.timeline.len();
+        let mut stuns = 0u64;
+        let mut mine = Vec::new();
+        vm.timeline.retain(|item| {
+            let RecordKind::Stun { us, .. } = item.kind else {
+                return true;
+            };
+            stuns += 1;
+            mine.push((item.time, *us));
+            !earlier.contains(&(item.time, *us))
+        });
+        let dropped = before - vm.timeline.len();
+        earlier.extend(mine);
+        if dropped == 0 {
+            continue;
+        }
+        gone[i] = dropped as u64 == stuns;
+        notes.push(Notice {
+            source: vm.dir.clone(),
+            message: format!(
+                "{dropped} stun{} also found in another folder of VM {}: counted once{}",
+                if dropped == 1 { "" } else { "s" },
+                vm.vm,
+                if gone[i] {
+                    "; this folder holds nothing else and is left out"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    let mut gone = gone.into_iter();
+    vms.retain(|_| !gone.next().unwrap_or(false));
 }
 
 /// Two stuns of one VM at the same time with the same length, from two
@@ -221,7 +267,10 @@ mod tests {
             below_datastore("b.tgz!esx-h-2026-01-01--1/vmfs/volumes/ds1/db1"),
             Some("db1")
         );
-        assert_eq!(below_datastore("x/vmfs/volumes/5f3c-aa/db1/sub"), Some("db1/sub"));
+        assert_eq!(
+            below_datastore("x/vmfs/volumes/5f3c-aa/db1/sub"),
+            Some("db1/sub")
+        );
         assert_eq!(below_datastore("x/vmfs/volumes/ds1"), None);
         assert_eq!(below_datastore("downloads/db1"), None);
     }

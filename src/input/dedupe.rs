@@ -38,7 +38,12 @@ pub(super) fn drop_copies(all: &mut Collected) {
     let mut flags = keep.into_iter();
     all.logs.retain(|_| flags.next().unwrap_or(true));
     for ((dup_input, kept_input), (n, dup, kept)) in copies {
-        let path = |i: usize| all.inputs.get(i).map_or("?", |s| s.path.as_str()).to_owned();
+        let path = |i: usize| {
+            all.inputs
+                .get(i)
+                .map_or("?", |s| s.path.as_str())
+                .to_owned()
+        };
         let (dup_path, kept_path) = (path(dup_input), path(kept_input));
         let whence = if dup_input == kept_input {
             "read twice in it".to_owned()

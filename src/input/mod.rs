@@ -389,7 +389,12 @@ fn note_skipped(res: &ScanResult, source: &str, out: &mut Collected) {
 }
 
 /// The fingerprint of one log: equal for the same name and content.
-fn fingerprint(base: &[u8], share: usize, res: &ScanResult, records: &[scan::Record]) -> Option<u64> {
+fn fingerprint(
+    base: &[u8],
+    share: usize,
+    res: &ScanResult,
+    records: &[scan::Record],
+) -> Option<u64> {
     if res.bytes == 0 {
         return None;
     }
@@ -400,7 +405,11 @@ fn fingerprint(base: &[u8], share: usize, res: &ScanResult, records: &[scan::Rec
         r.line_no.hash(&mut h);
         match r.time {
             LineTime::Utc(ms) => ms.hash(&mut h),
-            LineTime::NoYear { month, day, ms_of_day } => (month, day, ms_of_day).hash(&mut h),
+            LineTime::NoYear {
+                month,
+                day,
+                ms_of_day,
+            } => (month, day, ms_of_day).hash(&mut h),
         }
         if let RecordKind::Stun { us, .. } = r.kind {
             us.hash(&mut h);
@@ -419,7 +428,8 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
     }
     out.logs_in.push((input, res.skipped_total()));
     note_skipped(&res, &node.source, out);
-    out.whole.insert((node.container.clone(), node.name.clone()));
+    out.whole
+        .insert((node.container.clone(), node.name.clone()));
     let stdin = node.is_stdin();
     let (dir, dir_name) = if stdin {
         ("(stdin)".to_owned(), Some("(stdin)".to_owned()))

@@ -77,7 +77,12 @@ fn is_bundle_name(base: &[u8]) -> bool {
 
 /// VMware's own service logs: their names hold `vmware` and `.log` but
 /// they are not VM logs, so they are skipped without a note.
-const SERVICE_LOGS: [&[u8]; 4] = [b"vmware-vmsvc", b"vmware-vgauthsvc", b"vmware-tools", b"vmware-vpx"];
+const SERVICE_LOGS: [&[u8]; 4] = [
+    b"vmware-vmsvc",
+    b"vmware-vgauthsvc",
+    b"vmware-tools",
+    b"vmware-vpx",
+];
 
 /// What to do with a member or a file met in a directory, by its base name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +205,10 @@ mod tests {
         assert!(!is_log_name(b"vmware.log.1"));
         assert_eq!(log_rank(b"VMware.log"), Some(0));
         assert_eq!(log_rank(b"VMWARE-3.LOG"), Some(4));
-        assert_eq!(fragment(b"vmware.log.FRAG-00001"), Some((&b"vmware.log"[..], 1)));
+        assert_eq!(
+            fragment(b"vmware.log.FRAG-00001"),
+            Some((&b"vmware.log"[..], 1))
+        );
         assert_eq!(fragment(b"vmware.log.FRAG-"), None);
         let sel = Select::default();
         for (name, want) in [

@@ -115,6 +115,7 @@ impl Planner {
                     earlier += 1;
                     continue;
                 }
+                #[allow(clippy::clone_on_copy)] // a path, not a copy, off Unix
                 self.seen.insert(id.clone(), display(&f.path));
             }
             self.tasks.push(Task {
@@ -179,8 +180,8 @@ fn walk(
                 continue;
             }
         };
-        let via_link = e.path_is_symlink()
-            || e.path().parent().is_some_and(|p| linked_dirs.contains(p));
+        let via_link =
+            e.path_is_symlink() || e.path().parent().is_some_and(|p| linked_dirs.contains(p));
         if e.file_type().is_dir() {
             if via_link {
                 linked_dirs.insert(e.path().to_path_buf());

@@ -14,6 +14,13 @@ use serde_json::Value;
 pub const STUN: &[u8] =
     b"2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 1091706 us\n";
 
+/// A well-formed stun line of `us` microseconds: distinct values make
+/// distinct logs (two logs of one name and content are one log).
+pub fn stun(us: u64) -> Vec<u8> {
+    format!("2017-01-04T21:30:19.662Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {us} us\n")
+        .into_bytes()
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -97,6 +97,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             }
             Some(set.build().context("--glob patterns do not build")?)
         },
+        db_zone: args.db_tz.clone().unwrap_or_default(),
     };
     let since = args.since.map(|t| t.ms);
     let until = args.until.map(|t| t.end());
@@ -137,7 +138,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
 
     let progress = !args.quiet && io::stderr().is_terminal();
-    let collected = input::collect(&inputs, progress, &select);
+    let mut collected = input::collect(&inputs, progress, &select);
+    let mut db_logs = std::mem::take(&mut collected.db_logs);
+    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -146,7 +149,8 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         until,
         min_us: args.min.unwrap_or(0),
     };
-    let report = analyze::analyze(collected, &opts);
+    let mut report = analyze::analyze(collected, &opts);
+    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
 
     let stderr = io::stderr();
     let mut err = stderr.lock();

@@ -26,6 +26,7 @@ pub mod format;
 pub mod freeze;
 pub mod lines;
 pub mod read;
+pub mod report;
 
 use serde::Serialize;
 
@@ -37,6 +38,7 @@ pub use correlate::{
 };
 pub use freeze::{FreezeWindow, freeze_windows};
 pub use read::{DbArg, ReadOptions, is_db_log_name, parse_db_log_arg, read, read_path};
+pub use report::{DbReport, ExplainedBy, Freeze};
 
 /// What a database log entry says, as far as stuns are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -37,22 +37,47 @@ const THAW: u32 = 1 << 4;
 const STARTUP: u32 = (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8);
 const MIRROR_WORDS: u32 = (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13);
 
+/// Leftmost-longest: where a phrase and a word it contains both match
+/// (`becoming primary mirror server`, `primary`), the phrase is found, and
+/// no phrase begins inside one of the words, so one non-overlapping pass
+/// sees every pattern that decides a kind. Texts are lowercased first and
+/// searched case-sensitively: that lets the search use its SIMD prefilter,
+/// which matters as every entry of a large log goes through it.
 static MATCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
         .build(PATTERNS)
         .ok()
 });
 
-/// Bit set of the [`PATTERNS`] found in `text`, overlapping ones included.
+/// Bit set of the [`PATTERNS`] found in `text`, ignoring ASCII case.
 fn matches(text: &[u8]) -> u32 {
     let Some(ac) = MATCHER.as_ref() else {
         return 0;
     };
-    ac.find_overlapping_iter(text)
-        .fold(0, |bits, m| bits | 1 << m.pattern().as_u32())
+    let mut lower = [0u8; 512];
+    let mut bits = 0;
+    // In pieces that overlap by the longest pattern, so that a match
+    // across two pieces is seen whole in one of them.
+    let step = lower.len() - LONGEST;
+    let mut at = 0;
+    loop {
+        let piece = &text[at..text.len().min(at + lower.len())];
+        let buf = &mut lower[..piece.len()];
+        buf.copy_from_slice(piece);
+        buf.make_ascii_lowercase();
+        bits |= ac
+            .find_iter(&*buf)
+            .fold(0, |b, m| b | 1 << m.pattern().as_u32());
+        if at + lower.len() >= text.len() {
+            return bits;
+        }
+        at += step;
+    }
 }
+
+/// Length of the longest pattern.
+const LONGEST: usize = 64;
 
 /// What one entry is: an event kind (before the startup rule turns a
 /// takeover into [`DbKind::PrimaryAtStartup`]), and whether it marks the
@@ -168,6 +193,31 @@ mod tests {
             kind(1, "Failover trouble: PRIMARY not responding"),
             Some(DbKind::Mirror)
         );
+    }
+
+    #[test]
+    fn phrases_and_words_in_one_entry() {
+        let k = |t: &str| kind(1, t);
+        assert_eq!(
+            k("Mirror PRODMIR: Becoming primary mirror server"),
+            Some(DbKind::Takeover)
+        );
+        assert_eq!(k("primary gone, becoming backup"), Some(DbKind::Backup));
+        assert_eq!(
+            k("mirror: MirrorClient: Connected to primary: X"),
+            Some(DbKind::Connected)
+        );
+        let c = classify(DbFormat::Messages, Some(0), b"Recovery started; mirror ok");
+        assert!(c.startup);
+    }
+
+    #[test]
+    fn matches_across_pieces_of_a_long_text() {
+        for pad in [0, 400, 447, 448, 449, 480, 500, 1000, 5000] {
+            let text = format!("{}Becoming PRIMARY mirror server", "x".repeat(pad));
+            assert_eq!(kind(0, &text), Some(DbKind::Takeover), "{pad}");
+        }
+        assert!(PATTERNS.iter().all(|p| p.len() <= LONGEST));
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn messages(b: &[u8]) -> Option<Head<'_>> {
 /// `(684) 1 ` → severity 1 and what follows.
 fn pid_severity(b: &[u8]) -> Option<(u8, &[u8])> {
     let b = b.strip_prefix(b"(")?;
-    let close = b.iter().take(24).position(|&c| c == b')')?;
+    let close = memchr::memchr(b')', &b[..b.len().min(24)])?;
     let b = b.get(close + 1..)?.strip_prefix(b" ")?;
     let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
     if n == 0 || n > 2 {
@@ -100,7 +100,7 @@ fn pid_severity(b: &[u8]) -> Option<(u8, &[u8])> {
 /// `[Utility.Event] text` → (category, text); no brackets → (None, all).
 fn category(b: &[u8]) -> (Option<&[u8]>, &[u8]) {
     if let Some(inner) = b.strip_prefix(b"[")
-        && let Some(close) = inner.iter().take(64).position(|&c| c == b']')
+        && let Some(close) = memchr::memchr(b']', &inner[..inner.len().min(64)])
     {
         let rest = &inner[close + 1..];
         return (

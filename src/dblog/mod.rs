@@ -168,6 +168,7 @@ impl DbLog {
 /// freeze windows.
 #[derive(Debug, Clone, Default)]
 pub struct DbSet {
+    /// The logs, for what they cover; their events are in `events`.
     pub logs: Vec<DbLog>,
     /// Every log's events, sorted by time (then source and line).
     pub events: Vec<DbEvent>,
@@ -178,13 +179,20 @@ pub struct DbSet {
 }
 
 impl DbSet {
-    pub fn new(logs: Vec<DbLog>) -> DbSet {
+    /// Gathers the logs; their events, notes and errors move to the set's
+    /// own lists (a large log's events are held once, not twice).
+    pub fn new(mut logs: Vec<DbLog>) -> DbSet {
         let (windows, window_notes) = freeze_windows(&logs);
-        let mut events: Vec<DbEvent> = logs.iter().flat_map(|l| l.events.iter().cloned()).collect();
+        let mut events: Vec<DbEvent> = Vec::new();
+        let mut notes: Vec<DbNote> = Vec::new();
+        let mut errors: Vec<DbError> = Vec::new();
+        for l in &mut logs {
+            events.append(&mut l.events);
+            notes.append(&mut l.notes);
+            errors.append(&mut l.errors);
+        }
         events.sort_by(|a, b| (a.time_ms, &a.source, a.line).cmp(&(b.time_ms, &b.source, b.line)));
-        let mut notes: Vec<DbNote> = logs.iter().flat_map(|l| l.notes.iter().cloned()).collect();
         notes.extend(window_notes);
-        let errors = logs.iter().flat_map(|l| l.errors.iter().cloned()).collect();
         DbSet {
             logs,
             events,

@@ -19,7 +19,7 @@ use super::lines::{Line, Lines, MAX_LINE};
 use super::{DbError, DbEvent, DbFormat, DbKind, DbLog, DbNote};
 use crate::escape::escape_bytes;
 use crate::time::EpochMs;
-use crate::zone::{LocalTime, Zone};
+use crate::zone::{LocalTime, Resolver, Zone};
 
 /// Text kept per entry (first line plus continuation lines) for matching.
 pub const MAX_ENTRY: usize = 16 * 1024;
@@ -210,7 +210,11 @@ struct Pending {
 struct Assembler<'a> {
     log: DbLog,
     opts: &'a ReadOptions<'a>,
+    local: Resolver<'a>,
+    utc: Resolver<'a>,
     pending: Option<Pending>,
+    /// The text buffer of the last entry, for the next.
+    spare: Vec<u8>,
     prev_ms: Option<EpochMs>,
     last_startup: Option<EpochMs>,
     counts: Counts,
@@ -223,7 +227,10 @@ impl<'a> Assembler<'a> {
         Assembler {
             log,
             opts,
+            local: Resolver::new(opts.zone),
+            utc: Resolver::new(&UTC),
             pending: None,
+            spare: Vec::new(),
             prev_ms: None,
             last_startup: None,
             counts: Counts::default(),
@@ -232,7 +239,8 @@ impl<'a> Assembler<'a> {
     }
 
     fn text_line(&mut self, t: &[u8], number: u64) {
-        if !t.trim_ascii().is_empty() {
+        // Only needed to tell an empty file from one in an unknown format.
+        if self.log.entries == 0 && !t.trim_ascii().is_empty() {
             self.counts.nonblank += 1;
         }
         match parse_head(t) {
@@ -262,12 +270,15 @@ impl<'a> Assembler<'a> {
         };
         self.track_order(time_ms, number);
         let msg = &head.message[..head.message.len().min(MAX_ENTRY)];
+        let mut text = std::mem::take(&mut self.spare);
+        text.clear();
+        text.extend_from_slice(msg);
         self.pending = Some(Pending {
             time_ms,
             line: number,
             format: head.format,
             severity: head.severity,
-            text: msg.to_vec(),
+            text,
         });
     }
 
@@ -285,11 +296,12 @@ impl<'a> Assembler<'a> {
     /// daylight saving repeats, the reading that keeps the log going
     /// forward wins, so a log written through the night reads right.
     fn time_of(&mut self, head: &Head<'_>, number: u64) -> Option<EpochMs> {
-        let zone = match head.zone {
-            Some(z) if z.eq_ignore_ascii_case(b"UTC") || z.eq_ignore_ascii_case(b"GMT") => &UTC,
-            _ => self.opts.zone,
-        };
-        let ms = match zone.resolve(head.civil)? {
+        let utc = head
+            .zone
+            .is_some_and(|z| z.eq_ignore_ascii_case(b"UTC") || z.eq_ignore_ascii_case(b"GMT"));
+        let resolver = if utc { &mut self.utc } else { &mut self.local };
+        let zone = resolver.zone();
+        let ms = match resolver.resolve(head.civil)? {
             LocalTime::Unique(ms) => ms,
             LocalTime::Skipped(ms) => {
                 self.counts.skipped_hour.hit(number);
@@ -331,12 +343,13 @@ impl<'a> Assembler<'a> {
         if class.startup {
             self.last_startup = Some(p.time_ms);
         }
-        let Some(kind) = class.kind else {
-            return;
-        };
-        let kind = self.startup_rule(kind, p.time_ms);
-        let event = self.event(kind, &p, &class);
-        self.log.events.push(event);
+        if let Some(kind) = class.kind {
+            let kind = self.startup_rule(kind, p.time_ms);
+            let event = self.event(kind, &p, &class);
+            self.log.events.push(event);
+        }
+        // The next entry reuses the buffer: a large log has millions.
+        self.spare = p.text;
     }
 
     fn startup_rule(&self, kind: DbKind, time_ms: EpochMs) -> DbKind {

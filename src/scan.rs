@@ -465,8 +465,10 @@ impl Scanner {
 /// each cut line is put back together from the tail of one fragment and the
 /// head of the next, and line numbers run on across fragments. Only the cut
 /// ends are kept per fragment, so fragments can be scanned in any order and
-/// on any thread.
-pub fn stitch(pieces: Vec<ScanResult>) -> ScanResult {
+/// on any thread. `cut_after`: a fragment is missing after these, so their
+/// last line is cut short and not parsed (a cut `…stopped for 135` would
+/// read as a stun of 135 us).
+pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool) -> ScanResult {
     let mut acc = Scanner::default();
     // The line begun at the end of the fragments so far, and whether it
     // has outgrown a block.
@@ -502,7 +504,9 @@ pub fn stitch(pieces: Vec<ScanResult>) -> ScanResult {
         lines += 1;
     } else if !carry.is_empty() {
         lines += 1;
-        acc.line(strip_cr(&carry), lines);
+        if !cut_after {
+            acc.line(strip_cr(&carry), lines);
+        }
     }
     acc.out.lines = lines;
     acc.out
@@ -609,12 +613,17 @@ noise\r\n\
                 pieces.push(scan_as(&log[at..c], true).0);
                 at = c;
             }
-            let s = stitch(pieces);
+            let s = stitch(pieces, false);
             assert_eq!(s.records, whole.records);
             assert_eq!((s.lines, s.bytes), (whole.lines, whole.bytes));
             assert_eq!(s.skipped, whole.skipped);
             assert_eq!(s.head, whole.head);
         }
+        // Before a missing fragment, the cut last line is not a stun.
+        let at = log.len() - 5;
+        let cut = stitch(vec![scan_as(&log[..at], true).0], true);
+        assert_eq!(cut.records.len(), whole.records.len() - 1);
+        assert_eq!(cut.skipped, whole.skipped, "not even a skipped line");
     }
 
     #[test]

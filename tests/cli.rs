@@ -356,10 +356,11 @@ fn vcenter_zip_holding_a_host_tgz() {
     assert_eq!(v["events"][0]["verdict"], "failover");
     assert_eq!(v["vms"][0]["host"], "esx02");
     assert_eq!(v["summary"]["recommended_qos_s"], 17);
-    // Both bundles from their directory.
+    // Every bundle from their directory: esx01 (11 stuns with vc-support's
+    // esx02) and the fragments bundle esx04 (5 stuns, 2 VMs).
     let (v, _) = json(&["fixtures/bundles"]);
-    assert_eq!(v["summary"]["events"], 11);
-    assert_eq!(v["summary"]["vms"], 3);
+    assert_eq!(v["summary"]["events"], 16);
+    assert_eq!(v["summary"]["vms"], 5);
 }
 
 #[test]
@@ -659,7 +660,7 @@ fn selection_options() {
     let (v, _) = json(&["--gap", "3s", "fixtures/seed/vmware.log"]);
     assert_eq!(v["clusters"].as_array().unwrap().len(), 5);
     let (v, _) = json(&["-j", "1", "-q", "fixtures/bundles"]);
-    assert_eq!(v["summary"]["events"], 11);
+    assert_eq!(v["summary"]["events"], 16);
     let (_, _, code) = run(&["--fail-on", "risk", "fixtures/seed/vmware.log"]);
     assert_eq!(code, 0);
     let (_, _, code) = run(&[

@@ -98,13 +98,45 @@ pub(super) fn assemble(logs: &[LogFile]) -> Vec<Vec<(&str, Vec<&LogFile>)>> {
     }
     let mut vms: BTreeMap<String, Vec<(&str, Vec<&LogFile>)>> = BTreeMap::new();
     for (dir, files) in by_dir {
-        let identity = match below_datastore(dir) {
-            Some(below) => format!("vmfs\0{below}"),
-            None => format!("dir\0{dir}"),
-        };
-        vms.entry(identity).or_default().push((dir, files));
+        match below_datastore(dir) {
+            Some(below) => vms
+                .entry(format!("vmfs\0{below}"))
+                .or_default()
+                .push((dir, files)),
+            None => {
+                for (name, files) in split_by_name(files) {
+                    vms.entry(format!("dir\0{dir}\0{name}"))
+                        .or_default()
+                        .push((dir, files));
+                }
+            }
+        }
     }
     vms.into_values().collect()
+}
+
+/// Outside a datastore a folder may hold the logs of several VMs (a
+/// downloads folder): its logs are split by the displayName each names.
+/// Logs naming none go with the only VM named there, else stay together.
+fn split_by_name(files: Vec<&LogFile>) -> BTreeMap<String, Vec<&LogFile>> {
+    let mut named: BTreeMap<String, Vec<&LogFile>> = BTreeMap::new();
+    let mut nameless = Vec::new();
+    for f in files {
+        match Says::of(f).name {
+            Some((_, n)) => named.entry(n).or_default().push(f),
+            None => nameless.push(f),
+        }
+    }
+    if nameless.is_empty() {
+        return named;
+    }
+    match named.len() {
+        1 => named.values_mut().for_each(|v| v.append(&mut nameless)),
+        _ => {
+            named.insert(String::new(), nameless);
+        }
+    }
+    named
 }
 
 /// Builds one VM from its directories: names it, merges its timeline and
@@ -229,22 +261,24 @@ pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
 fn drop_copied_stuns(timeline: &mut Vec<Item>, vm: &str, notes: &mut Vec<Notice>) {
     let mut dropped = 0u64;
     let mut example: Option<(Name, Name)> = None;
-    let mut last: Option<(EpochMs, u64, Name)> = None;
+    let mut first: std::collections::HashMap<(EpochMs, u64), Name> = Default::default();
     timeline.retain(|i| {
         let RecordKind::Stun { us, .. } = i.kind else {
             return true;
         };
-        if let Some((t, u, src)) = &last
-            && *t == i.time
-            && u == us
-            && *src != i.log.source
-        {
-            dropped += 1;
-            example.get_or_insert_with(|| (i.log.source.clone(), src.clone()));
-            return false;
+        match first.entry((i.time, *us)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i.log.source.clone());
+                true
+            }
+            // The same file may hold one stun value twice at one time.
+            std::collections::hash_map::Entry::Occupied(o) if *o.get() == i.log.source => true,
+            std::collections::hash_map::Entry::Occupied(o) => {
+                dropped += 1;
+                example.get_or_insert_with(|| (i.log.source.clone(), o.get().clone()));
+                false
+            }
         }
-        last = Some((i.time, *us, i.log.source.clone()));
-        true
     });
     if let Some((dup, kept)) = example {
         notes.push(Notice {

@@ -50,8 +50,10 @@ pub(super) fn stitch_all(pieces: Vec<Piece>, out: &mut Collected) {
             );
             continue;
         }
-        for run in runs(pieces, &shown, out) {
-            file_run(run, &container, &name, out);
+        let runs = runs(pieces, &shown, out);
+        let last = runs.len().saturating_sub(1);
+        for (i, run) in runs.into_iter().enumerate() {
+            file_run(run, &container, &name, i < last, out);
         }
     }
 }
@@ -103,8 +105,15 @@ fn missing_names(shown: &str, from: u32, to: u32) -> String {
 }
 
 /// Files one run of consecutive fragments as a log: named `<name>` when it
-/// starts at fragment 0, else after its first fragment.
-fn file_run(run: Vec<(u32, Piece)>, container: &str, name: &[u8], out: &mut Collected) {
+/// starts at fragment 0, else after its first fragment. `gap_after`: a
+/// fragment is missing after the run.
+fn file_run(
+    run: Vec<(u32, Piece)>,
+    container: &str,
+    name: &[u8],
+    gap_after: bool,
+    out: &mut Collected,
+) {
     let Some((first_index, first)) = run.first() else {
         return;
     };
@@ -116,7 +125,15 @@ fn file_run(run: Vec<(u32, Piece)>, container: &str, name: &[u8], out: &mut Coll
     }
     // A fragment's directory is its log's: keep the parent the same.
     debug_assert_eq!(parent(&node.name), parent(&first.node.name));
-    let res = scan::stitch(run.into_iter().map(|(_, p)| p.res).collect());
-    out.logs_in.push((input, 1));
+    // Every input that held a piece of the log yielded it.
+    let mut others: Vec<usize> = run
+        .iter()
+        .map(|(_, p)| p.input)
+        .filter(|&i| i != input)
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    let res = scan::stitch(run.into_iter().map(|(_, p)| p.res).collect(), gap_after);
     finish_log(res, &node, input, out);
+    out.logs_in.extend(others.into_iter().map(|i| (i, 0)));
 }

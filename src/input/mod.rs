@@ -270,8 +270,10 @@ fn note_lookalikes(all: &mut Collected) {
     if more > 0 {
         list.push_str(&format!(" and {more} more"));
     }
+    let inputs: Vec<&str> = all.inputs.iter().map(|i| i.path.as_str()).collect();
+    let source = inputs.join(", ");
     all.note(
-        "stunscan",
+        &source,
         format!(
             "{} file{} named like a VM log but not read: {list}. Name a file on the command line to read it, or add names with --glob",
             looks.count,
@@ -433,7 +435,10 @@ fn fingerprint(
 
 /// Splits a scanned log by saved-grep origin, resolves times, and files it.
 fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collected) {
-    if node.named && !holds_log_line(&res) {
+    // A file chosen by its name alone (named on the command line, or
+    // matched by --glob) must show it is a VMware log.
+    let by_name_only = node.named || log_rank(node.base()).is_none();
+    if by_name_only && !holds_log_line(&res) {
         return out.note(
             &node.source,
             "holds no VMware log line (no timestamped line, no stun record): not read as a VM log",

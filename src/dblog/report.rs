@@ -2,7 +2,7 @@
 //! the renderers.
 //!
 //! This is the one place that knows both sides: it describes the report's
-//! stuns, create clusters and VMs in [`correlate`](super::correlate)'s
+//! stuns, create clusters and VMs in [`correlate`](mod@super::correlate)'s
 //! plain terms, and keeps the answers in a shape every format can print.
 
 use std::collections::BTreeMap;

@@ -81,6 +81,24 @@ pub struct Args {
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// The database's own log: IRIS messages.log, Caché cconsole.log, or the
+    /// freeze script's $LOGFILE or $SNAPLOG (plain or gzip; repeatable).
+    /// NAME labels the mirror member; when it is a VM's name or directory,
+    /// the log speaks for that VM alone.
+    #[arg(long = "db-log", value_name = "[NAME=]FILE")]
+    pub db_log: Vec<OsString>,
+
+    /// The zone of the database logs' times, which carry none: UTC, local,
+    /// an offset such as -05:00, or an IANA name such as America/New_York
+    /// [default: UTC, with a note].
+    #[arg(
+        long = "db-tz",
+        value_name = "ZONE",
+        value_parser = crate::zone::Zone::parse,
+        allow_hyphen_values = true
+    )]
+    pub db_tz: Option<crate::zone::Zone>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod dblog;
 pub mod escape;
 pub mod input;
 pub mod line;
@@ -21,6 +22,7 @@ pub mod scan;
 pub mod time;
 pub mod units;
 pub mod zipstream;
+pub mod zone;
 
 use std::io::{self, IsTerminal, Write};
 
@@ -98,6 +100,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             }
             Some(set.build().context("--glob patterns do not build")?)
         },
+        db_zone: args.db_tz.clone().unwrap_or_default(),
     };
     let since = args.since.map(|t| t.ms);
     let until = args.until.map(|t| t.end());
@@ -138,7 +141,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
 
     let progress = !args.quiet && io::stderr().is_terminal();
-    let collected = input::collect(&inputs, progress, &select);
+    let mut collected = input::collect(&inputs, progress, &select);
+    let mut db_logs = std::mem::take(&mut collected.db_logs);
+    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -147,7 +152,8 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         until,
         min_us: args.min.unwrap_or(0),
     };
-    let report = analyze::analyze(collected, &opts);
+    let mut report = analyze::analyze(collected, &opts);
+    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
 
     let stderr = io::stderr();
     let mut err = stderr.lock();

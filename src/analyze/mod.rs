@@ -193,6 +193,7 @@ fn assemble_report(
         events: Vec::new(),
         summary: stats::summary(&[], &[], 0),
         min_us: opts.min_us,
+        db: Default::default(),
     };
     for mut v in vms {
         let first = report.clusters.len();

@@ -3,6 +3,7 @@
 //! Every string in the report was escaped when it entered the data model
 //! (see [`crate::escape`]), so renderers only lay text out.
 
+mod db;
 mod json;
 mod table;
 mod text;

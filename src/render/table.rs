@@ -12,7 +12,7 @@ use crate::qos::{QOS_WARN_S, Verdict};
 use crate::time::format_rfc3339_ms;
 use crate::units::{human_span_ms, human_us, secs};
 
-fn new_table(style: Style, header: &[&str]) -> Table {
+pub(super) fn new_table(style: Style, header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
@@ -220,6 +220,7 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
+    super::db::write_section(r, style, out)?;
     writeln!(out)?;
     writeln!(out, "{}", verdict_line(r, style))?;
     if !r.errors.is_empty() {
@@ -278,6 +279,7 @@ fn verdict_line(r: &Report, style: Style) -> String {
         )
     };
     line.push_str(&format!(" Recommended QoS: {rec} s."));
+    line.extend(super::db::verdict_sentence(&r.db));
     if rec > QOS_WARN_S {
         line.push_str(&format!(
             " That is over {QOS_WARN_S} s, which causes problems of its own: fix the stun's cause (storage latency, snapshot age, backup timing) instead."

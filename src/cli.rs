@@ -75,7 +75,7 @@ pub struct Args {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Colour the verdicts. Honours NO_COLOR.
+    /// Colour the verdicts. Honours NO_COLOR and TERM=dumb.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
 
@@ -83,9 +83,33 @@ pub struct Args {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// The database's own log: IRIS messages.log, Caché cconsole.log, or the
+    /// freeze script's $LOGFILE or $SNAPLOG (plain or gzip; repeatable).
+    /// NAME labels the mirror member; when it is a VM's name or directory,
+    /// the log speaks for that VM alone.
+    #[arg(long = "db-log", value_name = "[NAME=]FILE")]
+    pub db_log: Vec<OsString>,
+
+    /// The zone of the database logs' times, which carry none: UTC, local,
+    /// an offset such as -05:00, or an IANA name such as America/New_York
+    /// [default: UTC, with a note].
+    #[arg(
+        long = "db-tz",
+        value_name = "ZONE",
+        value_parser = crate::zone::Zone::parse,
+        allow_hyphen_values = true
+    )]
+    pub db_tz: Option<crate::zone::Zone>,
+
     /// Show times in this zone: UTC, local, an offset like +02:00, or an
     /// IANA name like America/New_York (daylight saving included).
-    #[arg(long, value_name = "ZONE", value_parser = parse_zone, default_value = "UTC")]
+    #[arg(
+        long,
+        value_name = "ZONE",
+        value_parser = parse_zone,
+        default_value = "UTC",
+        allow_hyphen_values = true
+    )]
     pub tz: Zone,
 
     /// Print shell completions or the man page, generated from these

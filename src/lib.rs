@@ -11,6 +11,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod dblog;
 pub mod escape;
 pub mod generate;
 pub mod input;
@@ -39,6 +40,9 @@ pub mod exit {
     pub const FAIL_ON: u8 = 1;
     pub const ERROR: u8 = 2;
 }
+
+/// Notes printed on standard error at most.
+const NOTES_SHOWN: usize = 20;
 
 /// A glob as `--vm` and `--glob` take it: case-insensitive.
 fn glob(flag: &str, pat: &str) -> anyhow::Result<globset::Glob> {
@@ -105,6 +109,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             }
             Some(set.build().context("--glob patterns do not build")?)
         },
+        db_zone: args.db_tz.clone().unwrap_or_default(),
     };
     let since = args.since.map(|t| t.ms);
     let until = args.until.map(|t| t.end());
@@ -145,7 +150,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
 
     let progress = !args.quiet && io::stderr().is_terminal();
-    let collected = input::collect(&inputs, progress, &select);
+    let mut collected = input::collect(&inputs, progress, &select);
+    let mut db_logs = std::mem::take(&mut collected.db_logs);
+    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -154,15 +161,25 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         until,
         min_us: args.min.unwrap_or(0),
     };
-    let report = analyze::analyze(collected, &opts);
+    let mut report = analyze::analyze(collected, &opts);
+    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
 
     let stderr = io::stderr();
     let mut err = stderr.lock();
     for e in &report.errors {
         let _ = writeln!(err, "stunscan: {}: {}", e.source, e.message);
     }
-    for n in &report.notes {
+    // A big bundle can hold thousands of notes: standard error shows the
+    // first ones, `--format json` keeps them all.
+    for n in report.notes.iter().take(NOTES_SHOWN) {
         let _ = writeln!(err, "stunscan: note: {}: {}", n.source, n.message);
+    }
+    if report.notes.len() > NOTES_SHOWN {
+        let _ = writeln!(
+            err,
+            "stunscan: note: … and {} more notes (all of them are in notes[] of --format json)",
+            report.notes.len() - NOTES_SHOWN
+        );
     }
 
     let stdout_tty = io::stdout().is_terminal();

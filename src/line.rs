@@ -157,9 +157,22 @@ impl SkipReason {
 /// or a skipped stun line, never silently nothing.
 pub const STUN_WORDS: &[u8] = b"Unstun: vm stopped for";
 
+/// Whether `raw` holds [`STUN_WORDS`]. The finder is built once: this runs
+/// on every marker line, and building a finder costs more than the search.
+pub fn has_stun_words(raw: &[u8]) -> bool {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER
+        .get_or_init(|| memchr::memmem::Finder::new(STUN_WORDS))
+        .find(raw)
+        .is_some()
+}
+
 /// Why `raw`, a line holding [`STUN_WORDS`] that is not a stun, is skipped.
 pub fn skip_reason(raw: &[u8]) -> Option<SkipReason> {
-    memchr::memmem::find(raw, STUN_WORDS)?;
+    if !has_stun_words(raw) {
+        return None;
+    }
     let Some(h) = parse_header(raw) else {
         return Some(SkipReason::NoHeader);
     };

@@ -41,8 +41,9 @@ const NEEDLES: [&str; 9] = [
 ];
 
 /// The first bytes of a log kept for recognising the same log read twice
-/// (they hold its first timestamps to the millisecond).
-pub const HEAD_BYTES: usize = 4096;
+/// (a log's first lines hold its start to the millisecond and the VMX's
+/// process id).
+pub const HEAD_BYTES: usize = 256;
 
 fn searcher() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();

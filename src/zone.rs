@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 
-use crate::time::{EpochMs, civil_from_days, days_from_civil};
+use crate::time::{EpochMs, civil_from_days, days_from_civil, days_in_month};
 
 /// A wall-clock date and time, as a log writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,34 @@ impl Civil {
             + i64::from(self.second) * 1000
             + i64::from(self.milli);
         day * 86_400_000 + ms_of_day
+    }
+
+    /// The wall time `ms` milliseconds after 1970-01-01T00:00 wall time.
+    fn from_naive_ms(ms: EpochMs) -> Civil {
+        let (y, month, day) = civil_from_days(ms.div_euclid(86_400_000));
+        let rem = ms.rem_euclid(86_400_000);
+        let part = |x: i64| u32::try_from(x).unwrap_or(0);
+        Civil {
+            year: i32::try_from(y).unwrap_or(i32::MAX),
+            month,
+            day,
+            hour: part(rem / 3_600_000),
+            minute: part(rem / 60_000 % 60),
+            second: part(rem / 1000 % 60),
+            milli: part(rem % 1000),
+        }
+    }
+
+    /// Whether this is a real date and time (February 30th, hour 24 and
+    /// year 10000 are not), as the zone rules require.
+    pub fn is_valid(&self) -> bool {
+        (-9999..=9999).contains(&self.year)
+            && (1..=12).contains(&self.month)
+            && (1..=days_in_month(i64::from(self.year), self.month)).contains(&self.day)
+            && self.hour < 24
+            && self.minute < 60
+            && self.second < 60
+            && self.milli < 1000
     }
 
     fn to_jiff(self) -> Option<DateTime> {
@@ -176,6 +204,7 @@ impl Zone {
     /// `2017-01-04T16:30:35.000-05:00`, or `…Z` for UTC.
     pub fn format_rfc3339_ms(&self, utc_ms: EpochMs) -> String {
         if self.utc {
+            // Not `time::format_rfc3339_ms`, which follows the output zone.
             return crate::time::Rfc3339(utc_ms).to_string();
         }
         let off = self.offset_at(utc_ms);
@@ -191,6 +220,57 @@ impl Zone {
         let sign = if off < 0 { '-' } else { '+' };
         let (oh, om) = (off.unsigned_abs() / 3600, off.unsigned_abs() / 60 % 60);
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}{sign}{oh:02}:{om:02}")
+    }
+}
+
+/// Resolves the wall times of one log, in order. A log has thousands of
+/// entries an hour and its zone changes offset twice a year, so the offset
+/// of the last hour that had one offset throughout is remembered and the
+/// zone's rules are looked up about once per hour of log.
+#[derive(Debug)]
+pub struct Resolver<'a> {
+    zone: &'a Zone,
+    /// (wall-clock hour since 1970, its offset in ms)
+    cached: Option<(i64, i64)>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(zone: &'a Zone) -> Self {
+        Resolver { zone, cached: None }
+    }
+
+    pub fn zone(&self) -> &'a Zone {
+        self.zone
+    }
+
+    /// [`Zone::resolve`], faster.
+    pub fn resolve(&mut self, c: Civil) -> Option<LocalTime> {
+        if !c.is_valid() {
+            return None;
+        }
+        let naive = c.naive_ms();
+        let hour = naive.div_euclid(3_600_000);
+        if let Some((h, off)) = self.cached
+            && h == hour
+        {
+            return Some(LocalTime::Unique(naive - off));
+        }
+        let r = self.zone.resolve(c)?;
+        self.cached = self.one_offset(hour).map(|off| (hour, off));
+        Some(r)
+    }
+
+    /// The offset (ms) in force through the whole wall-clock `hour`, if
+    /// one is: its first and last millisecond have the same single offset
+    /// (a zone never changes offset twice within an hour).
+    fn one_offset(&self, hour: i64) -> Option<i64> {
+        let start = hour * 3_600_000;
+        let offset = |naive: EpochMs| match self.zone.resolve(Civil::from_naive_ms(naive))? {
+            LocalTime::Unique(ms) => Some(naive - ms),
+            _ => None,
+        };
+        let (a, b) = (offset(start)?, offset(start + 3_599_999)?);
+        (a == b).then_some(a)
     }
 }
 
@@ -336,7 +416,7 @@ impl Zone {
 
 /// `YYYY-MM-DD` at the start of `b`, checked.
 fn parse_date(b: &[u8]) -> Option<(i64, u32, u32)> {
-    use crate::time::{days_in_month, digits};
+    use crate::time::digits;
     let y = digits(b, 4)?;
     let m = digits(b.get(5..)?, 2)?;
     let d = digits(b.get(8..)?, 2)?;
@@ -521,6 +601,30 @@ mod tests {
         assert_eq!(z.resolve(civil(2023, 2, 29, 0, 0, 0)), None);
         assert_eq!(z.resolve(civil(2023, 1, 1, 24, 0, 0)), None);
         assert_eq!(z.resolve(civil(12023, 1, 1, 0, 0, 0)), None);
+    }
+
+    #[test]
+    fn resolver_agrees_with_the_zone_across_transitions() {
+        for name in ["America/New_York", "Australia/Lord_Howe", "UTC", "+05:30"] {
+            let z = Zone::parse(name).unwrap();
+            let mut r = Resolver::new(&z);
+            // Every 7 minutes through 2025, both transitions included.
+            let start = crate::time::epoch_ms(2025, 1, 1, 0);
+            for i in 0..(366 * 24 * 60 / 7) {
+                let c = Civil::from_naive_ms(start + i * 7 * 60_000 + 1234);
+                assert_eq!(r.resolve(c), z.resolve(c), "{name} {c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn validity() {
+        assert!(civil(2024, 2, 29, 23, 59, 59).is_valid());
+        assert!(!civil(2023, 2, 29, 0, 0, 0).is_valid());
+        assert!(!civil(2023, 13, 1, 0, 0, 0).is_valid());
+        assert!(!civil(2023, 1, 1, 0, 60, 0).is_valid());
+        let z = Zone::utc();
+        assert_eq!(Resolver::new(&z).resolve(civil(2023, 4, 31, 0, 0, 0)), None);
     }
 
     #[test]

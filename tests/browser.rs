@@ -122,6 +122,19 @@ fn html_report_renders_in_chromium() {
         let name = b.rsplit('/').next().unwrap_or(b).to_owned();
         runs.push((name, vec![b.as_str()]));
     }
+    // And one with the database's own logs, drawn on the timelines.
+    let db = [
+        "--db-tz",
+        "America/New_York",
+        "--db-log",
+        "db1=fixtures/db/db1/messages.log",
+        "--db-log",
+        "db1=fixtures/db/db1/snapshot.log",
+        "--db-log",
+        "db2=fixtures/db/db2/messages.log",
+        "fixtures/bundles/esx-esx01-2026-11-20--10.30-123456.tgz",
+    ];
+    runs.push(("database".to_owned(), db.to_vec()));
     for (name, inputs) in &runs {
         let mut args = vec!["--format", "html"];
         args.extend_from_slice(inputs);
@@ -157,6 +170,10 @@ fn html_report_renders_in_chromium() {
         assert_eq!(dom.matches("data-threshold=\"q2\"").count(), vms, "{name}");
         assert_eq!(dom.matches("data-threshold=\"q\"").count(), vms, "{name}");
         assert!(dom.contains("class=\"histogram\""), "{name}");
+        if name == "database" {
+            assert!(dom.contains("data-db-kind=\"takeover\""), "{name}");
+            assert!(dom.contains("<rect class=\"freeze\""), "{name}");
+        }
 
         let shot = keep.join(format!("{name}.png"));
         let _ = std::fs::remove_file(&shot);

@@ -555,7 +555,9 @@ fn json_document_shape() {
             "events",
             "max_us",
             "total_us",
-            "verdict"
+            "verdict",
+            "in_freeze",
+            "freeze_offset_ms"
         ]
     );
     assert_eq!(

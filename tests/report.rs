@@ -245,6 +245,58 @@ fn shorter_times_when_all_share_a_day_and_zone_in_the_title() {
     assert!(out.contains(" 16:30:19.662 "), "{out}");
 }
 
+/// The database's logs beside the esx01 bundle: two takeovers, one
+/// explained by db1-prod's 4.2 s stun, and two freeze windows.
+const DB_ARGS: [&str; 8] = [
+    "--db-tz",
+    "America/New_York",
+    "--db-log",
+    "db1=fixtures/db/db1/messages.log",
+    "--db-log",
+    "db1=fixtures/db/db1/snapshot.log",
+    "--db-log",
+    "db2=fixtures/db/db2/messages.log",
+];
+
+#[test]
+fn database_sections_in_every_human_format() {
+    let with = |format: &str, width: &str| {
+        let mut args = vec!["--format", format];
+        args.extend_from_slice(&DB_ARGS);
+        args.push(BUNDLES[0]);
+        run_env(&args, &[("COLUMNS", width)])
+    };
+    for width in [80, 120] {
+        let out = with("table", &width.to_string());
+        assert_fits(&out, width);
+        for want in [
+            "Database events (3 logs)",
+            "no stun explains it",
+            "4.549 s",
+            "Freeze windows",
+            "#3 db1-prod",
+            "The mirror failed over: db2 took over",
+        ] {
+            assert!(out.contains(want), "{want} at {width}:\n{out}");
+        }
+    }
+    let out = with("markdown", "80");
+    assert!(out.contains("## Database events (3 logs)"), "{out}");
+    assert!(
+        out.contains("| takeover | db1-prod | 4.200 s | risk | 4.549 s |"),
+        "{out}"
+    );
+    let out = with("html", "80");
+    assert_balanced(&out);
+    // Takeovers and mirror events on the timelines of the VMs they concern,
+    // and db1's freeze windows on db1-prod's.
+    assert!(out.contains("data-db-kind=\"takeover\" data-explained=\"yes\""));
+    assert!(out.contains("data-db-kind=\"takeover\" data-explained=\"no\""));
+    assert_eq!(out.matches("<rect class=\"freeze\"").count(), 2);
+    assert!(out.contains(">db2 took over</text>"));
+    assert!(out.contains("<section id=\"database\">"));
+}
+
 #[test]
 fn markdown_is_the_same_report_as_pipe_tables() {
     let mut args = vec!["--format", "markdown"];
@@ -357,11 +409,13 @@ fn html_is_one_self_contained_page() {
     // The same tables as the other human formats.
     let (v, _) = json(&BUNDLES);
     assert_whole(&out, &whole_tokens(&v));
+    // The snapshot leaves the stylesheet out and puts each tag on a line of
+    // its own, so that a change reads as a diff.
     let styleless = match (out.find("<style>"), out.find("</style>")) {
         (Some(a), Some(b)) => format!("{}{}", &out[..a + 7], &out[b..]),
         _ => out.clone(),
     };
-    insta::assert_snapshot!("html", styleless);
+    insta::assert_snapshot!("html", styleless.replace("><", ">\n<"));
 }
 
 #[test]

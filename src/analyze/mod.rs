@@ -44,6 +44,15 @@ impl Options {
     }
 }
 
+/// Where a VM is after it was built.
+enum Stage<'a> {
+    Done(VmOut),
+    /// Waits for the other folders of its name.
+    Later(vms::Vm<'a>),
+    /// Not chosen by `--vm`.
+    Skipped,
+}
+
 /// One VM, analysed, before its clusters are numbered.
 struct VmOut {
     host: Name,
@@ -65,31 +74,52 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
         ..
     } = collected;
     let groups = vms::assemble(&logs);
-    let built: Vec<(vms::Vm, Vec<Notice>)> = groups
+    let chooses = |vm: &vms::Vm| {
+        opts.vm.is_empty()
+            || opts
+                .vm
+                .iter()
+                .any(|m| m.is_match(&*vm.vm) || vm.dir_names.iter().any(|d| m.is_match(d)))
+    };
+    // VMs are analysed as soon as they are built, so that only their
+    // events stay in memory; those outside a datastore that carry a
+    // displayName wait, as another folder may hold copies of their stuns.
+    let built: Vec<(Stage, String, Vec<Notice>)> = groups
         .par_iter()
         .map(|dirs| {
             let mut notes = Vec::new();
-            (vms::build(dirs, &vmx_names, &mut notes), notes)
+            let vm = vms::build(dirs, &vmx_names, &mut notes);
+            let name = vm.vm.to_string();
+            let stage = if vm.named && !vm.on_datastore {
+                Stage::Later(vm)
+            } else if chooses(&vm) {
+                Stage::Done(analyse_vm(vm, opts))
+            } else {
+                Stage::Skipped
+            };
+            (stage, name, notes)
         })
         .collect();
-    let mut all = Vec::with_capacity(built.len());
-    for (vm, n) in built {
-        all.push(vm);
+    let mut seen = Vec::new();
+    let mut chosen = Vec::new();
+    let mut later = Vec::new();
+    for (stage, name, n) in built {
+        seen.push(name);
         notes.extend(n);
+        match stage {
+            Stage::Done(v) => chosen.push(v),
+            Stage::Later(vm) => later.push(vm),
+            Stage::Skipped => {}
+        }
     }
-    vms::drop_copies_across(&mut all, &mut notes);
-    let seen: Vec<String> = all.iter().map(|v| v.vm.to_string()).collect();
-    let mut chosen: Vec<VmOut> = all
-        .into_par_iter()
-        .filter(|vm| {
-            opts.vm.is_empty()
-                || opts
-                    .vm
-                    .iter()
-                    .any(|m| m.is_match(&*vm.vm) || vm.dir_names.iter().any(|d| m.is_match(d)))
-        })
-        .map(|vm| analyse_vm(vm, opts))
-        .collect();
+    vms::drop_copies_across(&mut later, &mut notes);
+    chosen.extend(
+        later
+            .into_par_iter()
+            .filter(|vm| chooses(vm))
+            .map(|vm| analyse_vm(vm, opts))
+            .collect::<Vec<_>>(),
+    );
     note_filters(opts, &seen, &chosen, &mut notes);
     chosen.sort_by(|a, b| (&a.host, &a.vm, &a.dir).cmp(&(&b.host, &b.vm, &b.dir)));
     let skipped = inputs.iter().map(|i| i.skipped_stun_lines).sum();
@@ -163,6 +193,7 @@ fn assemble_report(
         events: Vec::new(),
         summary: stats::summary(&[], &[], 0),
         min_us: opts.min_us,
+        db: Default::default(),
     };
     for mut v in vms {
         let first = report.clusters.len();

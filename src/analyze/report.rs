@@ -154,6 +154,8 @@ pub struct Report {
     pub events: Vec<Event>,
     pub summary: Summary,
     pub min_us: u64,
+    /// The database's own record, correlated (empty without database logs).
+    pub db: crate::dblog::DbReport,
 }
 
 impl Report {

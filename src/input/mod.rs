@@ -99,6 +99,8 @@ pub struct InputSummary {
     pub logs: u64,
     pub bytes: u64,
     pub skipped_stun_lines: u64,
+    /// Database logs it held (not VMware logs, but not nothing either).
+    pub db_logs: u64,
 }
 
 /// Base names that look like VM logs but are not read.
@@ -135,6 +137,8 @@ pub struct Collected {
     pub errors: Vec<Notice>,
     pub notes: Vec<Notice>,
     pub inputs: Vec<InputSummary>,
+    /// Database logs (`messages.log`, `cconsole.log`) met among the inputs.
+    pub db_logs: Vec<crate::dblog::DbLog>,
     /// Fragments, joined once every input is read.
     pieces: Vec<fragments::Piece>,
     /// (container, name) of every whole log read, so fragments of the same
@@ -170,6 +174,7 @@ impl Collected {
         }
         self.errors.extend(other.errors);
         self.notes.extend(other.notes);
+        self.db_logs.extend(other.db_logs);
         self.pieces.extend(other.pieces);
         self.whole.extend(other.whole);
         self.logs_in.extend(other.logs_in);
@@ -222,6 +227,7 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     bar.finish();
     for (idx, bytes, part) in parts {
         all.inputs[idx].bytes += bytes;
+        all.inputs[idx].db_logs += part.db_logs.len() as u64;
         all.absorb(part);
     }
 
@@ -234,6 +240,7 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
             reader.stdin(&mut part);
             reader.drain(&mut part);
             all.inputs[idx].bytes += bytes;
+            all.inputs[idx].db_logs += part.db_logs.len() as u64;
             all.absorb(part);
         }
     }
@@ -293,7 +300,13 @@ fn note_empty_inputs(all: &mut Collected) {
         );
         return;
     }
-    for path in empty {
+    let only_db: Vec<String> = all
+        .inputs
+        .iter()
+        .filter(|i| i.logs == 0 && i.db_logs > 0)
+        .map(|i| i.path.clone())
+        .collect();
+    for path in empty.into_iter().filter(|p| !only_db.contains(p)) {
         all.note(&path, "no VMware log found in it");
     }
 }

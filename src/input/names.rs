@@ -91,16 +91,21 @@ pub enum Want {
     Fragment,
     Archive,
     Vmx,
+    /// The database's own log (`messages.log`, `cconsole.log`, rotated or
+    /// gzipped): read as such, wherever it is met.
+    DbLog,
     /// Looks like a VM log (`vmware (1).log`, `IRISDB01-vmware.log`) but is
     /// not read: named in a note.
     LookAlike,
     Skip,
 }
 
-/// Which names are read: the log names, plus `--glob` patterns.
+/// Which names are read: the log names, plus `--glob` patterns; and the
+/// zone that database logs met among them are written in.
 #[derive(Debug, Default)]
 pub struct Select {
     pub globs: Option<globset::GlobSet>,
+    pub db_zone: crate::zone::Zone,
 }
 
 impl Select {
@@ -131,6 +136,9 @@ impl Select {
         }
         if is_bundle_name(base) {
             return Want::Archive;
+        }
+        if crate::dblog::is_db_log_name(base) {
+            return Want::DbLog;
         }
         let stripped = strip_gz(base);
         if stripped.len() < base.len() {
@@ -227,6 +235,9 @@ mod tests {
             (b"vmware-vmsvc-root.log", Want::Skip),
             (b"vmware-tools-upgrader.log", Want::Skip),
             (b"vmkernel.log", Want::Skip),
+            (b"messages.log", Want::DbLog),
+            (b"cconsole.old_20170104", Want::DbLog),
+            (b"messages.log.gz", Want::DbLog),
         ] {
             assert_eq!(sel.want(name), want, "{}", String::from_utf8_lossy(name));
         }
@@ -237,6 +248,7 @@ mod tests {
                     .build()
                     .unwrap(),
             ),
+            ..Select::default()
         };
         assert_eq!(globbed.want(b"vmware.log.1"), Want::Log);
         assert_eq!(globbed.want(b"IRISDB01-vmware.log"), Want::Log);

@@ -272,7 +272,9 @@ impl<'s> Reader<'s> {
             Kind::Zip => self.zip_stream(Box::new(r), node, out),
             Kind::Text => {
                 let want = self.select.want(node.base());
-                if node.named || want == Want::Log || want == Want::Fragment {
+                if want == Want::DbLog {
+                    self.db_log(Box::new(r), node, out);
+                } else if node.named || want == Want::Log || want == Want::Fragment {
                     self.text(Box::new(r), node, out);
                 }
             }
@@ -486,7 +488,9 @@ impl<'s> Reader<'s> {
     /// rest skipped unread.
     fn member(&mut self, r: &mut dyn Read, node: &Node, out: &mut Collected) {
         match self.select.want(node.base()) {
-            Want::Log | Want::Fragment | Want::Archive => self.stream(Box::new(r), node, out),
+            Want::Log | Want::Fragment | Want::Archive | Want::DbLog => {
+                self.stream(Box::new(r), node, out)
+            }
             Want::Vmx => {
                 if let Some(name) = read_vmx(r) {
                     out.vmx_names.insert(node.dir().0, name);
@@ -495,6 +499,16 @@ impl<'s> Reader<'s> {
             Want::LookAlike => out.looks.add(node.source.clone()),
             Want::Skip => {}
         }
+    }
+
+    /// A database log (`messages.log`, `cconsole.log`): read on its own,
+    /// correlated with the stuns after the analysis.
+    fn db_log(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
+        let opts = crate::dblog::ReadOptions {
+            zone: &self.select.db_zone,
+            member: None,
+        };
+        out.db_logs.push(crate::dblog::read(r, &node.source, &opts));
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {

@@ -192,7 +192,7 @@ fn walk(
             continue;
         }
         match select.want(e.file_name().as_encoded_bytes()) {
-            Want::Log | Want::Fragment | Want::Archive => {}
+            Want::Log | Want::Fragment | Want::Archive | Want::DbLog => {}
             Want::LookAlike => {
                 looks.add(display(e.path()));
                 continue;

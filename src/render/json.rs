@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::{Cluster, Event, HostReport, Report, Summary, VmReport, Window};
+use crate::analyze::{Event, HostReport, Report, Summary, VmReport, Window};
 use crate::input::{InputSummary, Notice};
 
 /// Bumped when a field changes meaning or disappears.
@@ -19,11 +19,11 @@ struct Document<'a> {
     notes: Vec<NoticeOut<'a>>,
     hosts: &'a [HostReport],
     vms: &'a [VmReport],
-    clusters: &'a [Cluster],
+    clusters: Vec<super::db::ClusterOut<'a>>,
     windows: &'a [Window],
     events: Vec<&'a Event>,
-    db_events: [(); 0],
-    freezes: [(); 0],
+    db_events: Vec<super::db::DbEventOut<'a>>,
+    freezes: Vec<super::db::FreezeOut<'a>>,
     summary: &'a Summary,
 }
 
@@ -76,11 +76,11 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         notes: notices(&report.notes),
         hosts: &report.hosts,
         vms: &report.vms,
-        clusters: &report.clusters,
+        clusters: super::db::clusters(report),
         windows: &report.windows,
         events: report.listed().collect(),
-        db_events: [],
-        freezes: [],
+        db_events: super::db::db_events(&report.db),
+        freezes: super::db::freezes(&report.db),
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

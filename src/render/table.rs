@@ -68,7 +68,9 @@ fn prose(out: &mut dyn Write, text: &str, limit: Option<usize>, indent: &str) ->
 }
 
 fn section(out: &mut dyn Write, s: &Section, limit: Option<usize>, paint: Paint) -> io::Result<()> {
-    writeln!(out, "{}", paint.wrap("1", &s.title))?;
+    for line in wrap(&s.title, limit) {
+        writeln!(out, "{}", paint.wrap("1", &line))?;
+    }
     let mut shortened = BTreeMap::new();
     match layout::plan(s, limit) {
         Plan::Table { cols, widths, gap } => {
@@ -88,10 +90,22 @@ fn section(out: &mut dyn Write, s: &Section, limit: Option<usize>, paint: Paint)
     if !shortened.is_empty() {
         writeln!(out, "Shortened above:")?;
         for (short, full) in shortened {
-            writeln!(out, "  {short}  {full}")?;
+            listing(out, &short, &full, limit)?;
         }
     }
     Ok(())
+}
+
+/// A shortened name and the whole of it: on one line when it fits, else
+/// the whole text below, indented and wrapped at its spaces (a long log
+/// message is prose; a name without spaces stays whole).
+fn listing(out: &mut dyn Write, short: &str, full: &str, limit: Option<usize>) -> io::Result<()> {
+    let one = format!("  {short}  {full}");
+    if limit.is_none_or(|w| width(&one) <= w) {
+        return writeln!(out, "{one}");
+    }
+    writeln!(out, "  {short}")?;
+    prose(out, full, limit, "      ")
 }
 
 /// A section laid out as a table: which columns, how wide, how far apart.

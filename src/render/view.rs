@@ -26,7 +26,7 @@ pub struct Column {
 }
 
 impl Column {
-    fn text(head: &'static str) -> Column {
+    pub(super) fn text(head: &'static str) -> Column {
         Column {
             head,
             right: false,
@@ -35,19 +35,19 @@ impl Column {
         }
     }
 
-    fn num(head: &'static str) -> Column {
+    pub(super) fn num(head: &'static str) -> Column {
         Column {
             right: true,
             ..Column::text(head)
         }
     }
 
-    fn drop_at(mut self, rank: u8) -> Column {
+    pub(super) fn drop_at(mut self, rank: u8) -> Column {
         self.drop = Some(rank);
         self
     }
 
-    fn elide_at(mut self, rank: u8) -> Column {
+    pub(super) fn elide_at(mut self, rank: u8) -> Column {
         self.elide = Some(rank);
         self
     }
@@ -61,7 +61,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn new(text: impl Into<String>) -> Cell {
+    pub(super) fn new(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             verdict: None,
@@ -72,7 +72,7 @@ impl Cell {
         Cell::new("")
     }
 
-    fn verdict(v: Verdict) -> Cell {
+    pub(super) fn verdict(v: Verdict) -> Cell {
         Cell {
             text: v.as_str().to_owned(),
             verdict: Some(v),
@@ -190,8 +190,10 @@ pub fn build(r: &Report, style: &Style) -> View {
         .iter()
         .flat_map(|c| [c.start, c.end])
         .chain(r.windows.iter().flat_map(|w| [w.created, w.consolidated]))
-        .chain(top.iter().map(|e| e.time));
-    let form = TimeForm::of(shown.clone().map(|ms| zone.wall(ms)));
+        .chain(top.iter().map(|e| e.time))
+        .chain(super::db::shown_times(&r.db))
+        .collect::<Vec<i64>>();
+    let form = TimeForm::of(shown.iter().map(|&ms| zone.wall(ms)));
     let ctx = Ctx {
         zone,
         form,
@@ -210,8 +212,9 @@ pub fn build(r: &Report, style: &Style) -> View {
     if !top.is_empty() {
         sections.push(top_section(r, &top, &ctx));
     }
+    sections.extend(super::db::sections(r, &ctx));
     View {
-        title: title(r, zone, form, shown),
+        title: title(r, zone, form, shown.into_iter()),
         rule: format!(
             "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
             r.qos.describe(),
@@ -550,7 +553,7 @@ fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
 }
 
 /// A duration cell; `-` for none.
-fn dur(us: u64) -> Cell {
+pub(super) fn dur(us: u64) -> Cell {
     Cell::new(if us == 0 {
         "-".to_owned()
     } else {
@@ -571,7 +574,8 @@ pub fn verdict_line(r: &Report) -> VerdictLine {
         return VerdictLine {
             level: None,
             head: "Verdict".to_owned(),
-            text: format!("no stun events in {logs} log{}.", plural(logs)),
+            text: format!("no stun events in {logs} log{}.", plural(logs))
+                + &super::db::verdict_sentence(&r.db).unwrap_or_default(),
         };
     };
     let q = secs(r.qos.us);
@@ -610,6 +614,7 @@ pub fn verdict_line(r: &Report) -> VerdictLine {
         )
     };
     text.push_str(&format!(" Recommended QoS: {rec} s."));
+    text.extend(super::db::verdict_sentence(&r.db));
     if rec > QOS_WARN_S {
         text.push_str(&format!(
             " That is over {QOS_WARN_S} s, which causes problems of its own: fix the stun's cause (storage latency, snapshot age, backup timing) instead."

@@ -18,6 +18,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::Style;
 use super::view::{self, Section, View};
 use crate::analyze::{Cluster, Event, Report, VmReport, Window};
+use crate::dblog::correlate::names_vm;
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
 
@@ -144,8 +145,41 @@ fn events_per_vm(r: &Report) -> Vec<(&VmReport, Vec<&Event>)> {
     out
 }
 
+/// The database's marks for one VM: events logged by a member named after
+/// it or explained by its stuns, and the freeze windows of a member named
+/// after it — or, when a member names no VM, on every VM.
+fn db_marks<'a>(r: &'a Report, vm: &VmReport) -> svg::DbMarks<'a> {
+    let dir = vm.dir.rsplit(['/', '\\']).next().unwrap_or(&vm.dir);
+    let names_any = |member: &str| {
+        r.vms.iter().any(|v| {
+            let d = v.dir.rsplit(['/', '\\']).next().unwrap_or(&v.dir);
+            names_vm(member, &v.vm, d)
+        })
+    };
+    let mine = |member: &str| names_vm(member, &vm.vm, dir) || !names_any(member);
+    svg::DbMarks {
+        events: r
+            .db
+            .correlated()
+            .filter(|(e, x)| mine(&e.member) || x.is_some_and(|x| *x.vm == *vm.vm))
+            .collect(),
+        freezes: r
+            .db
+            .freezes
+            .iter()
+            .map(|f| &f.window)
+            .filter(|w| mine(&w.member))
+            .collect(),
+    }
+}
+
 fn timelines(r: &Report, style: &Style) -> Markup {
-    let scale = svg::Scale::new(&r.events, &r.windows, r.qos.us, &style.zone);
+    let db_times = r.db.correlated().map(|(e, _)| e.time_ms).chain(
+        r.db.freezes
+            .iter()
+            .flat_map(|f| std::iter::once(f.window.start_ms).chain(f.window.end_ms)),
+    );
+    let scale = svg::Scale::new(&r.events, &r.windows, db_times, r.qos.us, &style.zone);
     html! {
         section #timelines {
             h2 { "Timelines" }
@@ -156,6 +190,10 @@ fn timelines(r: &Report, style: &Style) -> Markup {
             p.legend {
                 span.key.ok { "ok" } span.key.risk { "risk (≥ Q/2)" } span.key.failover { "failover (≥ Q)" }
                 span.key.band { "backup window (snapshot create → consolidate)" }
+                @if !r.db.is_empty() {
+                    span.key.takeover { "database takeover / mirror event" }
+                    span.key.freeze { "freeze window (database writes suspended)" }
+                }
             }
             @for (vm, events) in events_per_vm(r) {
                 @if !events.is_empty() {
@@ -188,7 +226,7 @@ fn vm_timeline(r: &Report, scale: &svg::Scale, vm: &VmReport, events: &[&Event])
                     @if let Some(q) = vm.recommended_qos_s { " · recommended QoS " (q) " s" }
                 }
             }
-            (svg::timeline(scale, events, &clusters, &windows, &label))
+            (svg::timeline(scale, events, &clusters, &windows, &db_marks(r, vm), &label))
         }
     }
 }

@@ -10,6 +10,7 @@
 use maud::{Markup, html};
 
 use crate::analyze::{Cluster, Event, Window};
+use crate::dblog::{DbEvent, DbKind, ExplainedBy, FreezeWindow};
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
 use crate::zone::Zone;
@@ -35,13 +36,21 @@ pub struct Scale<'a> {
 }
 
 impl<'a> Scale<'a> {
-    /// A scale that shows all `events` with some room either side, and the
-    /// Q line with room above it.
-    pub fn new(events: &[Event], windows: &[Window], q_us: u64, zone: &'a Zone) -> Scale<'a> {
+    /// A scale that shows all `events`, backup `windows` and `more` times
+    /// (the database's), with some room either side, and the Q line with
+    /// room above it.
+    pub fn new(
+        events: &[Event],
+        windows: &[Window],
+        more: impl Iterator<Item = i64>,
+        q_us: u64,
+        zone: &'a Zone,
+    ) -> Scale<'a> {
         let times = events
             .iter()
             .map(|e| e.time)
-            .chain(windows.iter().flat_map(|w| [w.created, w.consolidated]));
+            .chain(windows.iter().flat_map(|w| [w.created, w.consolidated]))
+            .chain(more);
         let (lo, hi) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
         let (lo, hi) = if lo > hi { (0, 0) } else { (lo, hi) };
         let pad = ((hi - lo) / 25).max(60_000);
@@ -79,11 +88,20 @@ pub fn verdict_class(v: Verdict) -> &'static str {
 
 /// One VM's timeline: backup windows as bands, the Q/2 and Q lines, one
 /// mark per stun, and each cluster labelled with its kind.
+/// The database's record on one VM's timeline: events that a stun may
+/// explain (takeovers, mirror warnings) and freeze windows.
+#[derive(Default)]
+pub struct DbMarks<'a> {
+    pub events: Vec<(&'a DbEvent, Option<&'a ExplainedBy>)>,
+    pub freezes: Vec<&'a FreezeWindow>,
+}
+
 pub fn timeline(
     s: &Scale,
     events: &[&Event],
     clusters: &[&Cluster],
     windows: &[&Window],
+    db: &DbMarks,
     label: &str,
 ) -> Markup {
     let h = TOP + PLOT_H + BOTTOM;
@@ -93,10 +111,12 @@ pub fn timeline(
             xmlns="http://www.w3.org/2000/svg" {
             rect.plot x=(LEFT) y=(TOP) width=(W - LEFT - RIGHT) height=(PLOT_H) {}
             @for w in windows { (window_band(s, w)) }
+            @for f in &db.freezes { (freeze_band(s, f)) }
             (y_axis(s))
             (x_axis(s, base))
             (threshold(s, s.q_us / 2, "q2", "Q/2"))
             (threshold(s, s.q_us, "q", "Q"))
+            (db_marks(s, &db.events))
             (cluster_labels(s, events, clusters))
             @for e in events { (mark(s, e, base)) }
         }
@@ -121,6 +141,84 @@ fn window_band(s: &Scale, w: &Window) -> Markup {
             data-create-cluster=(w.create_cluster) data-consolidate-cluster=(w.consolidate_cluster) {
             title { (tip) }
         }
+    }
+}
+
+/// A freeze window: database writes suspended, where a snapshot's create
+/// stun should fall.
+fn freeze_band(s: &Scale, f: &FreezeWindow) -> Markup {
+    let x0 = s.x(f.start_ms);
+    let x1 = s.x(f.end_ms.unwrap_or(f.reach_ms)).max(x0 + 2.0);
+    let tip = format!(
+        "{} frozen {} → {}",
+        f.member,
+        s.zone.rfc3339(f.start_ms),
+        f.end_ms
+            .map_or("no thaw".to_owned(), |t| s.zone.rfc3339(t).to_string()),
+    );
+    html! {
+        rect.freeze x=(f1(x0)) y=(TOP) width=(f1(x1 - x0)) height=(PLOT_H) data-member=(f.member) {
+            title { (tip) }
+        }
+    }
+}
+
+/// Takeovers (solid, labelled) and mirror warnings (dotted) from the
+/// database's log, as vertical lines at their time.
+fn db_marks(s: &Scale, events: &[(&DbEvent, Option<&ExplainedBy>)]) -> Markup {
+    if events.is_empty() {
+        return html! {};
+    }
+    // (x, kind, explained, tooltip, label): takeovers labelled unless too
+    // close to the last label.
+    let mut last_label = f64::NEG_INFINITY;
+    let marks: Vec<(f64, DbKind, bool, String, Option<String>)> = events
+        .iter()
+        .map(|(e, x)| {
+            let at = s.x(e.time_ms);
+            let label = (e.kind == DbKind::Takeover && at - last_label > 90.0).then(|| {
+                last_label = at;
+                format!("{} took over", e.member)
+            });
+            (at, e.kind, x.is_some(), db_tip(s, e, *x), label)
+        })
+        .collect();
+    html! {
+        g.db {
+            @for (at, kind, explained, tip, label) in marks {
+                @let top = if kind == DbKind::Takeover { TOP - 14.0 } else { TOP };
+                g.dbevent.(kind.as_str()) data-db-kind=(kind.as_str())
+                    data-explained=(if explained { "yes" } else { "no" }) {
+                    title { (tip) }
+                    line x1=(f1(at)) x2=(f1(at)) y1=(f1(top)) y2=(TOP + PLOT_H) {}
+                    @if let Some(l) = label {
+                        text x=(f1(at + 4.0)) y=(TOP - 5.0) { (l) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A database event's tooltip: who, what, when, and which stun explains it.
+fn db_tip(s: &Scale, e: &DbEvent, x: Option<&ExplainedBy>) -> String {
+    let what = format!(
+        "{} {} at {}: {}",
+        e.member,
+        e.kind.as_str(),
+        s.zone.rfc3339(e.time_ms),
+        e.text
+    );
+    match x {
+        Some(x) => format!(
+            "{what} — explained by a {} {} stun on {} ({}) that began {} before",
+            human_us(x.stun_us),
+            x.verdict,
+            x.vm,
+            x.host,
+            human_us(u64::try_from(x.lag_ms).unwrap_or(0).saturating_mul(1000)),
+        ),
+        None => format!("{what} — no stun explains it"),
     }
 }
 

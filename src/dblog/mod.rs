@@ -1,0 +1,208 @@
+//! The database's own record: InterSystems IRIS / Caché logs and the
+//! freeze script's logs, read beside the VMware logs.
+//!
+//! A stun only matters because of what the database did, and only the
+//! database's log says that: when a member became primary, when it lost
+//! the arbiter, when the freeze script suspended and resumed writes. This
+//! module reads three formats (all in the guest's local time, without a
+//! zone):
+//!
+//! - IRIS `messages.log` / Caché `cconsole.log`:
+//!   `01/09/22-11:02:08:227 (684) 1 [Utility.Event] Becoming primary mirror server`;
+//!   lines without that prefix continue the previous entry;
+//! - the freeze script's `$LOGFILE` (`Backup.General.ExternalFreeze` output):
+//!   `01/04/2017 16:30:36: Backup.General.ExternalFreeze: System suspended`;
+//! - the freeze script's `$SNAPLOG` (`date` output, then a message):
+//!   `Wed Jan  4 16:30:35 EST 2017: H20152 IS FROZEN`.
+//!
+//! It then pairs freezes with thaws ([`freeze`]) and links database events
+//! to the stuns that explain them ([`mod@correlate`]). Nothing here depends on
+//! how the VMware side is analysed: the caller hands in plain [`StunRef`]s
+//! and [`CreateRef`]s.
+
+pub mod classify;
+pub mod correlate;
+pub mod format;
+pub mod freeze;
+pub mod lines;
+pub mod read;
+pub mod report;
+
+use serde::Serialize;
+
+use crate::time::EpochMs;
+
+pub use correlate::{
+    Correlation, CreateRef, Explained, FreezeCheck, StunRef, VmRef, WindowReport, correlate,
+    explain, in_freeze, names_vm,
+};
+pub use freeze::{FreezeWindow, freeze_windows};
+pub use read::{DbArg, ReadOptions, is_db_log_name, parse_db_log_arg, read, read_path};
+pub use report::{DbReport, ExplainedBy, Freeze};
+
+/// What a database log entry says, as far as stuns are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DbKind {
+    /// This member became primary: a failover (or a manual switch).
+    Takeover,
+    /// Became primary right after the instance started: a restart, not a
+    /// failover, so never linked to a stun.
+    PrimaryAtStartup,
+    /// This member became the backup.
+    Backup,
+    /// A backup or async member connected to the primary.
+    Connected,
+    /// Any other warning or error about the mirror, the arbiter, a
+    /// failover or the primary.
+    Mirror,
+    /// Database writes suspended (`ExternalFreeze`, `IS FROZEN`).
+    Freeze,
+    /// Database writes resumed (`ExternalThaw`, `IS THAWED`).
+    Thaw,
+    FreezeFailed,
+    ThawFailed,
+}
+
+impl DbKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Takeover => "takeover",
+            DbKind::PrimaryAtStartup => "primary_at_startup",
+            DbKind::Backup => "backup",
+            DbKind::Connected => "connected",
+            DbKind::Mirror => "mirror",
+            DbKind::Freeze => "freeze",
+            DbKind::Thaw => "thaw",
+            DbKind::FreezeFailed => "freeze_failed",
+            DbKind::ThawFailed => "thaw_failed",
+        }
+    }
+
+    /// Kinds that a stun can explain (a restart's own takeover cannot).
+    pub fn is_correlated(self) -> bool {
+        matches!(self, DbKind::Takeover | DbKind::Mirror)
+    }
+}
+
+impl std::fmt::Display for DbKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One database event, its time already in UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbEvent {
+    pub time_ms: EpochMs,
+    pub kind: DbKind,
+    /// The mirror member (or instance) that logged it: the `NAME` given
+    /// with the log, else what the log itself says.
+    pub member: String,
+    /// The entry's message, escaped for display (continuation lines joined
+    /// with spaces, long messages shortened).
+    pub text: String,
+    /// The log it came from (path, or archive chain joined with `!`).
+    pub source: String,
+    /// 1-based line of the entry's first line.
+    pub line: u64,
+    /// For `$SNAPLOG` freezes and thaws, the instance the line names;
+    /// freezes pair with thaws of the same instance.
+    pub instance: Option<String>,
+}
+
+/// What the user should know about a database log; never changes the exit
+/// code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbNote {
+    pub source: String,
+    pub message: String,
+}
+
+/// A database log that could not be read (wholly or in part): the exit
+/// code is 2, and what was read before the damage is still reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError {
+    pub source: String,
+    pub message: String,
+}
+
+/// Which of the three formats an entry was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFormat {
+    /// IRIS `messages.log` / Caché `cconsole.log`.
+    Messages,
+    /// The freeze script's `$LOGFILE` (`Backup.General` output).
+    FreezeLog,
+    /// The freeze script's `$SNAPLOG` (`date` output).
+    SnapLog,
+}
+
+/// One database log, read.
+#[derive(Debug, Clone, Default)]
+pub struct DbLog {
+    pub source: String,
+    /// The `NAME` given with the log, else one the log's name implies
+    /// (`<INST>-pre_post.log`), else the source.
+    pub member: String,
+    /// Whether `member` came from the user (`NAME=FILE`).
+    pub named: bool,
+    /// Timed entries read (continuation lines not counted).
+    pub entries: u64,
+    /// Earliest and latest entry: the span the log covers.
+    pub first_ms: Option<EpochMs>,
+    pub last_ms: Option<EpochMs>,
+    pub events: Vec<DbEvent>,
+    pub notes: Vec<DbNote>,
+    pub errors: Vec<DbError>,
+}
+
+impl DbLog {
+    /// Whether the log covers the instant `ms` (its first to last entry).
+    pub fn covers(&self, ms: EpochMs) -> bool {
+        matches!((self.first_ms, self.last_ms), (Some(a), Some(b)) if a <= ms && ms <= b)
+    }
+}
+
+/// All database logs of a run, with their events in time order and their
+/// freeze windows.
+#[derive(Debug, Clone, Default)]
+pub struct DbSet {
+    /// The logs, for what they cover; their events are in `events`.
+    pub logs: Vec<DbLog>,
+    /// Every log's events, sorted by time (then source and line).
+    pub events: Vec<DbEvent>,
+    pub windows: Vec<FreezeWindow>,
+    /// The logs' notes and errors, and the windows' notes.
+    pub notes: Vec<DbNote>,
+    pub errors: Vec<DbError>,
+}
+
+impl DbSet {
+    /// Gathers the logs; their events, notes and errors move to the set's
+    /// own lists (a large log's events are held once, not twice).
+    pub fn new(mut logs: Vec<DbLog>) -> DbSet {
+        let (windows, window_notes) = freeze_windows(&logs);
+        let mut events: Vec<DbEvent> = Vec::new();
+        let mut notes: Vec<DbNote> = Vec::new();
+        let mut errors: Vec<DbError> = Vec::new();
+        for l in &mut logs {
+            events.append(&mut l.events);
+            notes.append(&mut l.notes);
+            errors.append(&mut l.errors);
+        }
+        events.sort_by(|a, b| (a.time_ms, &a.source, a.line).cmp(&(b.time_ms, &b.source, b.line)));
+        notes.extend(window_notes);
+        DbSet {
+            logs,
+            events,
+            windows,
+            notes,
+            errors,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.logs.is_empty()
+    }
+}

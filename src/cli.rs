@@ -4,7 +4,6 @@ use std::ffi::OsString;
 
 use clap::{Parser, ValueEnum};
 
-use crate::time::{self, UserTime};
 use crate::units;
 use crate::zone::Zone;
 
@@ -59,13 +58,14 @@ pub struct Args {
     #[arg(long, value_name = "GLOB")]
     pub glob: Vec<String>,
 
-    /// Only events at or after this time (RFC 3339, or a date: its midnight).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<UserTime>,
+    /// Only events at or after this time: RFC 3339, or a date or a time
+    /// without an offset, read in the --tz zone.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
 
     /// Only events at or before this time (a date includes that whole day).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<UserTime>,
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 
     /// Exit with status 1 when any event reaches this verdict.
     #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
@@ -159,14 +159,6 @@ pub enum ColorChoice {
 
 fn parse_duration(s: &str) -> Result<u64, String> {
     units::parse_duration_us(s)
-}
-
-fn parse_time(s: &str) -> Result<UserTime, String> {
-    time::parse_user_time(s).ok_or_else(|| {
-        format!(
-            "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"
-        )
-    })
 }
 
 fn parse_zone(s: &str) -> Result<Zone, String> {

@@ -111,8 +111,16 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         },
         db_zone: args.db_tz.clone().unwrap_or_default(),
     };
-    let since = args.since.map(|t| t.ms);
-    let until = args.until.map(|t| t.end());
+    // Times without an offset are in the --tz zone.
+    let when = |s: &Option<String>, end_of_day: bool| {
+        s.as_deref()
+            .map(|s| args.tz.parse_user_time(s, end_of_day))
+            .transpose()
+    };
+    let (since, until) = match (when(&args.since, false), when(&args.until, true)) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return Ok(usage_error(&e)),
+    };
     if let (Some(s), Some(u)) = (since, until)
         && s > u
     {

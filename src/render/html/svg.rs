@@ -296,7 +296,7 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
     let start = s.zone.wall(s.t0);
     let mut last_day = Some((start.year, start.month, start.day));
     // The day the axis begins on, at its left end, unless a tick says it.
-    let lead = (step < 86_400_000
+    let mut lead = (step < 86_400_000
         && ticks.first().is_none_or(|&t| {
             let c = s.zone.wall(t);
             (c.year, c.month, c.day) != (start.year, start.month, start.day)
@@ -321,6 +321,13 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
             (s.x(t), label, date)
         })
         .collect();
+    // A date under a tick close to the left end would overprint the lead.
+    if labelled
+        .iter()
+        .any(|(x, _, d)| d.is_some() && *x < LEFT + DATE_WIDTH)
+    {
+        lead = None;
+    }
     html! {
         g.xaxis {
             @if let Some(d) = lead {
@@ -336,6 +343,9 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
         }
     }
 }
+
+/// The width a `YYYY-MM-DD` label takes on the axis, in SVG units.
+const DATE_WIDTH: f64 = 70.0;
 
 /// One stun: a stem from the axis to its length, coloured by verdict.
 fn mark(s: &Scale, e: &Event, base: f64) -> Markup {

@@ -80,7 +80,7 @@ fn messages(b: &[u8]) -> Option<Head<'_>> {
 }
 
 /// `(684) 1 ` → severity 1 and what follows.
-fn pid_severity(b: &[u8]) -> Option<(u8, &[u8])> {
+pub(crate) fn pid_severity(b: &[u8]) -> Option<(u8, &[u8])> {
     let b = b.strip_prefix(b"(")?;
     let close = memchr::memchr(b')', &b[..b.len().min(24)])?;
     let b = b.get(close + 1..)?.strip_prefix(b" ")?;

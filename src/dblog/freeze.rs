@@ -50,7 +50,7 @@ pub fn freeze_windows(logs: &[DbLog]) -> (Vec<FreezeWindow>, Vec<DbNote>) {
 fn pair_in_log(log: &DbLog, out: &mut Vec<FreezeWindow>, notes: &mut Vec<DbNote>) {
     let mut open: BTreeMap<(&str, Option<&str>), (EpochMs, u64)> = BTreeMap::new();
     for e in &log.events {
-        let key = (e.member.as_str(), e.instance.as_deref());
+        let key = (&*e.member, e.instance.as_deref());
         match e.kind {
             DbKind::Freeze => {
                 open.entry(key).or_insert((e.time_ms, e.line));

@@ -342,7 +342,7 @@ fn explained(db: &DbSet, stuns: &[StunRef], c: &Correlation) -> Vec<Row> {
         .filter(|(e, _)| e.kind.is_correlated())
         .map(|(e, x)| {
             let x = x.map(|x| (stuns[x.stun].stun_us, x.lag_ms));
-            (e.kind.to_string(), e.member.clone(), rfc(e.time_ms), x)
+            (e.kind.to_string(), e.member.to_string(), rfc(e.time_ms), x)
         })
         .collect()
 }

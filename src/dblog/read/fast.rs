@@ -1,0 +1,388 @@
+//! The reader: blocks of the log searched in place, only the entries that
+//! can be events assembled.
+//!
+//! A large `messages.log` is almost all routine entries, and an entry can
+//! only be an event (or the startup entry a takeover is checked against)
+//! if its text holds one of a few words. So each block is searched for
+//! those words at once ([`NEEDLES`], Teddy SIMD via `aho-corasick`, the
+//! way [`crate::scan`] searches vmware.log), and only an entry with a hit
+//! in one of its lines is assembled and classified. The rest of the work
+//! per line is what the log's coverage and notes need from every entry:
+//! whether the line starts an entry, and the entry's time. A
+//! `messages.log` line in the same wall-clock hour as the entry before
+//! (the same first 11 bytes, `MM/DD/YY-HH`) takes that hour's UTC start
+//! plus its minutes, seconds and milliseconds — exactly what resolving
+//! it in the zone would give, as the hour has one offset throughout — and
+//! any other line is parsed and resolved in full.
+//!
+//! Memory: one 64 KiB block (and its lowercased copy), the line cut by a
+//! block's end (at most [`MAX_LINE`] bytes, longer ones are skipped), and
+//! the text of the current entry (at most [`MAX_ENTRY`] bytes).
+//! The blocks are the [`BufRead`]'s own, read as the line reader read
+//! them, so a corrupt gzip stream ends at the same line.
+
+use std::io::{self, BufRead};
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+
+use super::super::format::{parse_head, pid_severity};
+use super::super::lines::MAX_LINE;
+use super::super::{DbFormat, DbLog};
+use super::MAX_ENTRY;
+use super::entries::{Entries, Meta, continue_text, start_text};
+use crate::time::{EpochMs, digits};
+use crate::zone::{Civil, LocalTime, Zone};
+
+/// Words that every entry that [`classify`](super::super::classify::classify)
+/// makes an event or a startup must hold in one of its lines, ASCII case
+/// ignored: for each of its patterns, one word of the pattern (or a part
+/// of one), chosen rare and with rare first bytes for the SIMD search. A
+/// pattern's words can be split over an entry's lines (continuation lines
+/// are joined with a space), but no word is ever split, so a word found
+/// in no line means the pattern is not in the entry. Letters only: the
+/// search runs over the block with every byte OR 0x20, which lowercases
+/// ASCII letters and maps no other byte to one.
+const NEEDLES: [&str; 14] = [
+    // becoming primary mirror server / becoming backup
+    "ecoming",
+    // mirror (also MirrorClient: connected to primary)
+    "irror",
+    // Backup.General.ExternalFreeze: System suspended
+    "lfreeze",
+    // Backup.General.ExternalThaw: System resumed
+    "lthaw",
+    // Startup of InterSystems IRIS / Startup of Caché
+    "rtup",
+    // System initialized
+    "nitialized",
+    // Recovery started
+    "ecovery",
+    "rbiter",
+    "ailover",
+    "rouble",
+    "rimary",
+    // $SNAPLOG: <INST> IS FROZEN / IS THAWED / FREEZE FAILED / THAW FAILED
+    "rozen",
+    "hawed",
+    "failed",
+];
+
+static SEARCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(NEEDLES)
+        .ok()
+});
+
+/// A wall-clock hour of `messages.log` entries with one UTC offset.
+struct Hour {
+    /// `MM/DD/YY-HH`, as the lines write it.
+    key: [u8; 11],
+    /// UTC milliseconds of the hour's start.
+    base: EpochMs,
+}
+
+/// An entry whose text is copied only when needed.
+struct Pending {
+    meta: Meta,
+    /// The entry's first line (start and end in the current block), its
+    /// message not yet copied to `text`.
+    head: Option<(usize, usize)>,
+    /// Where the continuation lines not yet copied start, in the current
+    /// block.
+    from: usize,
+    text: Vec<u8>,
+    /// A line of the entry holds a needle: it may be an event.
+    candidate: bool,
+}
+
+struct Scanner<'a> {
+    e: Entries<'a>,
+    zone: &'a Zone,
+    pending: Option<Pending>,
+    /// The text buffer of the last entry, for the next.
+    spare: Vec<u8>,
+    hour: Option<Hour>,
+    /// Lines read.
+    lines: u64,
+    /// The start of a line whose end has not arrived yet.
+    carry: Vec<u8>,
+    /// True while discarding the rest of a line longer than [`MAX_LINE`].
+    skipping: bool,
+    /// The block being searched, lowercased.
+    lower: Vec<u8>,
+}
+
+/// Reads a database log from `input` (already decompressed).
+pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bool) -> DbLog {
+    let mut s = Scanner {
+        e,
+        zone,
+        pending: None,
+        spare: Vec::new(),
+        hour: None,
+        lines: 0,
+        carry: Vec::new(),
+        skipping: false,
+        lower: Vec::new(),
+    };
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                // The line cut short is not read, as the line reader did.
+                s.e.read_error(&err, s.lines, gz);
+                break;
+            }
+        };
+        if chunk.is_empty() {
+            s.eof();
+            break;
+        }
+        let n = chunk.len();
+        s.feed(chunk);
+        input.consume(n);
+    }
+    s.flush(&[], 0);
+    s.e.finish()
+}
+
+impl Scanner<'_> {
+    fn feed(&mut self, mut chunk: &[u8]) {
+        // First finish the line begun in an earlier block.
+        if self.skipping || !self.carry.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                if !self.skipping {
+                    self.carry.extend_from_slice(chunk);
+                    self.check_long();
+                }
+                return;
+            };
+            if self.skipping {
+                self.skipping = false;
+                self.lines += 1;
+                self.e.counts.long.hit(self.lines);
+            } else {
+                self.carry.extend_from_slice(&chunk[..=nl]);
+                let line = std::mem::take(&mut self.carry);
+                self.block(&line);
+                self.carry = line;
+                self.carry.clear();
+            }
+            chunk = &chunk[nl + 1..];
+        }
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.block(&chunk[..=last]);
+                self.carry.extend_from_slice(&chunk[last + 1..]);
+            }
+            None => self.carry.extend_from_slice(chunk),
+        }
+        self.check_long();
+    }
+
+    /// A line that has outgrown the limit is skipped, not held.
+    fn check_long(&mut self) {
+        if self.carry.len() > MAX_LINE {
+            self.carry.clear();
+            self.skipping = true;
+        }
+    }
+
+    /// The end of the log: a last line without a newline still counts.
+    fn eof(&mut self) {
+        if self.skipping {
+            self.skipping = false;
+            self.lines += 1;
+            self.e.counts.long.hit(self.lines);
+        } else if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.block(&line);
+        }
+    }
+
+    /// Where the next needle starts, at or after `from`.
+    fn next_hit(&self, from: usize) -> Option<usize> {
+        match SEARCHER.as_ref() {
+            Some(ac) => ac
+                .find(Input::new(&self.lower).span(from..self.lower.len()))
+                .map(|m| m.start()),
+            // Never: the needles are fixed. Then every line is searched.
+            None => Some(from),
+        }
+    }
+
+    /// Reads a block of whole lines (each ending in `\n`, but the log's
+    /// last).
+    fn block(&mut self, block: &[u8]) {
+        self.lower.clear();
+        self.lower.extend(block.iter().map(|b| b | 0x20));
+        let mut hit = self.next_hit(0);
+        let mut pos = 0;
+        while pos < block.len() {
+            let end = memchr::memchr(b'\n', &block[pos..]).map_or(block.len(), |i| pos + i);
+            let in_line = hit.is_some_and(|h| h < end);
+            self.line(block, pos, end, in_line);
+            pos = end + 1;
+            if in_line {
+                hit = self.next_hit(pos.min(block.len()));
+            }
+        }
+        // The block is about to go: keep what the pending entry has in it.
+        if let Some(mut p) = self.pending.take() {
+            copy_text(&mut p, block, block.len());
+            p.from = 0;
+            self.pending = Some(p);
+        }
+    }
+
+    /// One line, `block[start..end]` (without its `\n`); `hit`: it holds a
+    /// needle.
+    fn line(&mut self, block: &[u8], start: usize, end: usize, hit: bool) {
+        self.lines += 1;
+        let number = self.lines;
+        let raw = &block[start..end];
+        if raw.len() > MAX_LINE {
+            self.e.counts.long.hit(number);
+            return;
+        }
+        let t = raw.strip_suffix(b"\r").unwrap_or(raw);
+        self.e.text_line(t);
+        if let Some((time_ms, severity)) = self.same_hour(t) {
+            self.e.track_order(time_ms, number);
+            let meta = Meta {
+                time_ms,
+                line: number,
+                format: DbFormat::Messages,
+                severity: Some(severity),
+            };
+            self.start(block, (start, end), meta, hit);
+            return;
+        }
+        let Some(head) = parse_head(t) else {
+            // A continuation line.
+            if hit && let Some(p) = self.pending.as_mut() {
+                p.candidate = true;
+            }
+            return;
+        };
+        let Some(time_ms) = self.e.time_of(&head, number) else {
+            // An impossible date ends the entry before; its own lines are
+            // dropped.
+            self.flush(block, start);
+            return;
+        };
+        if head.format == DbFormat::Messages
+            && head.zone.is_none()
+            && let Some(key) = t.get(..11).and_then(|k| <[u8; 11]>::try_from(k).ok())
+            && key[0].is_ascii_digit()
+        {
+            self.hour = hour_base(self.zone, head.civil).map(|base| Hour { key, base });
+        }
+        let meta = Meta {
+            time_ms,
+            line: number,
+            format: head.format,
+            severity: head.severity,
+        };
+        self.start(block, (start, end), meta, hit);
+    }
+
+    /// The time and severity of a `messages.log` line in the hour of the
+    /// last one resolved, when it is one (else the line is parsed in full).
+    fn same_hour(&self, t: &[u8]) -> Option<(EpochMs, u8)> {
+        let hour = self.hour.as_ref()?;
+        if t.len() < 23 || t[..11] != hour.key {
+            return None;
+        }
+        if t[11] != b':' || t[14] != b':' || t[17] != b':' || t[21] != b' ' {
+            return None;
+        }
+        let minute = digits(&t[12..], 2)?;
+        let second = digits(&t[15..], 2)?;
+        let milli = digits(&t[18..], 3)?;
+        if minute >= 60 || second >= 60 {
+            return None;
+        }
+        let (severity, _) = pid_severity(&t[22..])?;
+        let ms = i64::from(minute) * 60_000 + i64::from(second) * 1000 + i64::from(milli);
+        Some((hour.base + ms, severity))
+    }
+
+    /// A new entry begins at `line` of `block`.
+    fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hit: bool) {
+        self.flush(block, line.0);
+        let text = std::mem::take(&mut self.spare);
+        self.pending = Some(Pending {
+            meta,
+            head: Some(line),
+            from: line.1 + 1,
+            text,
+            candidate: hit,
+        });
+    }
+
+    /// Ends the pending entry, whose lines in `block` end at `upto`: if a
+    /// line of it held a needle, classifies it.
+    fn flush(&mut self, block: &[u8], upto: usize) {
+        let Some(mut p) = self.pending.take() else {
+            return;
+        };
+        if p.candidate {
+            copy_text(&mut p, block, upto);
+            self.e.entry(p.meta, &p.text);
+        }
+        // The next entry reuses the buffer.
+        p.text.clear();
+        self.spare = p.text;
+    }
+}
+
+/// Copies the pending entry's lines in `block` (up to `upto`) to its text,
+/// as the reference assembles it.
+fn copy_text(p: &mut Pending, block: &[u8], upto: usize) {
+    if let Some((start, end)) = p.head.take() {
+        let raw = &block[start..end];
+        let t = raw.strip_suffix(b"\r").unwrap_or(raw);
+        match parse_head(t) {
+            Some(head) => start_text(&mut p.text, head.message),
+            None => p.text.clear(),
+        }
+    }
+    let mut pos = p.from;
+    while pos < upto && p.text.len() < MAX_ENTRY {
+        let end = memchr::memchr(b'\n', &block[pos..upto]).map_or(upto, |i| pos + i);
+        let raw = &block[pos..end];
+        if raw.len() <= MAX_LINE {
+            continue_text(&mut p.text, raw.strip_suffix(b"\r").unwrap_or(raw));
+        }
+        pos = end + 1;
+    }
+    p.from = upto;
+}
+
+/// UTC milliseconds of the start of `c`'s wall-clock hour, when the hour
+/// has one offset throughout (as [`crate::zone::Resolver`] finds it):
+/// then every time in it is that start plus its minutes, seconds and
+/// milliseconds.
+fn hour_base(zone: &Zone, c: Civil) -> Option<EpochMs> {
+    let first = Civil {
+        minute: 0,
+        second: 0,
+        milli: 0,
+        ..c
+    };
+    let last = Civil {
+        minute: 59,
+        second: 59,
+        milli: 999,
+        ..c
+    };
+    match (zone.resolve(first)?, zone.resolve(last)?) {
+        (LocalTime::Unique(a), LocalTime::Unique(b)) if b - a == 3_599_999 => Some(a),
+        _ => None,
+    }
+}

@@ -79,22 +79,41 @@ fn messages(b: &[u8]) -> Option<Head<'_>> {
     })
 }
 
-/// `(684) 1 ` → severity 1 and what follows.
+/// `(684) 1 ` → severity 1 and what follows: `(`, a `)` within 24 bytes,
+/// a space, one or two digits, then a space or the end. Every
+/// `messages.log` line goes through it, so it is written out by hand.
 pub(crate) fn pid_severity(b: &[u8]) -> Option<(u8, &[u8])> {
     let b = b.strip_prefix(b"(")?;
-    let close = memchr::memchr(b')', &b[..b.len().min(24)])?;
+    let close = close_paren(b)?;
     let b = b.get(close + 1..)?.strip_prefix(b" ")?;
-    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if n == 0 || n > 2 {
-        return None;
-    }
-    let sev = b[..n].iter().fold(0u8, |v, c| v * 10 + (c - b'0'));
+    let digit = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| c - b'0');
+    let (sev, n) = match (digit(0)?, digit(1), digit(2)) {
+        (_, Some(_), Some(_)) => return None,
+        (d0, Some(d1), None) => (d0 * 10 + d1, 2),
+        (d0, None, _) => (d0, 1),
+    };
     let rest = &b[n..];
     match rest.first() {
         None => Some((sev, rest)),
         Some(b' ') => Some((sev, &rest[1..])),
         Some(_) => None,
     }
+}
+
+/// The first `)` in the first 24 bytes of `b`. A process id has at most 7
+/// digits, so the first 8 bytes are looked at in one go (the bytes of a
+/// word that are `)` are those that its XOR with `))))))))` leaves zero).
+fn close_paren(b: &[u8]) -> Option<usize> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    if let Some(word) = b.first_chunk::<8>() {
+        let x = u64::from_le_bytes(*word) ^ 0x2929_2929_2929_2929;
+        // The high bit of each zero byte of x, and no other bit.
+        let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        if zero != 0 {
+            return Some(zero.trailing_zeros() as usize / 8);
+        }
+    }
+    b.iter().take(24).position(|&c| c == b')')
 }
 
 /// `[Utility.Event] text` → (category, text); no brackets → (None, all).
@@ -275,6 +294,40 @@ mod tests {
             b"\xff\xfe01/09/22",
         ] {
             assert_eq!(parse_head(line), None, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// `pid_severity` as it was first written, for comparison.
+    fn pid_severity_plain(b: &[u8]) -> Option<(u8, &[u8])> {
+        let b = b.strip_prefix(b"(")?;
+        let close = memchr::memchr(b')', &b[..b.len().min(24)])?;
+        let b = b.get(close + 1..)?.strip_prefix(b" ")?;
+        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 2 {
+            return None;
+        }
+        let sev = b[..n].iter().fold(0u8, |v, c| v * 10 + (c - b'0'));
+        let rest = &b[n..];
+        match rest.first() {
+            None => Some((sev, rest)),
+            Some(b' ') => Some((sev, &rest[1..])),
+            Some(_) => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pid_severity_as_first_written(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["(", ")", " ", "1", "23", "0", "x", "(684)", "       ", "\u{a9}", "\u{29}\u{80}"]),
+                0..12,
+            )
+        ) {
+            let b = parts.concat();
+            proptest::prop_assert_eq!(
+                pid_severity(b.as_bytes()),
+                pid_severity_plain(b.as_bytes())
+            );
         }
     }
 

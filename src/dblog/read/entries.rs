@@ -61,6 +61,17 @@ pub(super) struct Meta {
     pub(super) severity: Option<u8>,
 }
 
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            time_ms: 0,
+            line: 0,
+            format: DbFormat::Messages,
+            severity: None,
+        }
+    }
+}
+
 /// One log's entries turned into events, coverage and notes.
 pub(super) struct Entries<'a> {
     pub(super) log: DbLog,
@@ -324,17 +335,26 @@ pub(super) fn start_text(text: &mut Vec<u8>, message: &[u8]) {
     text.extend_from_slice(&message[..message.len().min(super::MAX_ENTRY)]);
 }
 
+/// [`escape_bytes`], which leaves printable ASCII as it is: most texts
+/// are only that, and are copied as they are.
+fn escape(text: &[u8]) -> String {
+    if text.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return String::from_utf8(text.to_vec()).unwrap_or_else(|e| escape_bytes(e.as_bytes()));
+    }
+    escape_bytes(text)
+}
+
 /// An entry's text for display: escaped, and shortened when long.
 fn shown(text: &[u8]) -> String {
     if text.len() <= MAX_SHOWN {
-        return escape_bytes(text);
+        return escape(text);
     }
     // Cut on a UTF-8 character boundary: back off over continuation bytes.
     let mut end = MAX_SHOWN;
     while end > MAX_SHOWN - 3 && text.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
         end -= 1;
     }
-    let mut s = escape_bytes(&text[..end]);
+    let mut s = escape(&text[..end]);
     s.push('…');
     s
 }

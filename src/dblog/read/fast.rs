@@ -24,7 +24,7 @@
 use std::io::{self, BufRead};
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, packed};
 
 use super::super::format::{parse_head, pid_severity};
 use super::super::lines::MAX_LINE;
@@ -43,11 +43,19 @@ use crate::zone::{Civil, LocalTime, Zone};
 /// in no line means the pattern is not in the entry. Letters only: the
 /// search runs over the block with every byte OR 0x20, which lowercases
 /// ASCII letters and maps no other byte to one.
-const NEEDLES: [&str; 14] = [
+///
+/// The first [`PHRASES`] are parts of the patterns that make an event at
+/// any severity (and of startup entries); the others, of the words
+/// (`mirror`, `arbiter`, …) that only make a `mirror` event in a
+/// `messages.log` entry of severity 1 or more, so the chatter of severity
+/// 0 that names the mirror is not assembled. Where a phrase's part and a
+/// word's begin at the same byte (`irrorclient`, `irror`) the phrase's,
+/// listed first, is found.
+const NEEDLES: [&str; 15] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
-    // mirror (also MirrorClient: connected to primary)
-    "irror",
+    // MirrorClient: Connected to primary
+    "irrorclient",
     // Backup.General.ExternalFreeze: System suspended
     "lfreeze",
     // Backup.General.ExternalThaw: System resumed
@@ -58,23 +66,51 @@ const NEEDLES: [&str; 14] = [
     "nitialized",
     // Recovery started
     "ecovery",
-    "rbiter",
-    "ailover",
-    "rouble",
-    "rimary",
     // $SNAPLOG: <INST> IS FROZEN / IS THAWED / FREEZE FAILED / THAW FAILED
     "rozen",
     "hawed",
     "failed",
+    // The words.
+    "irror",
+    "rbiter",
+    "ailover",
+    "rouble",
+    "rimary",
 ];
+const PHRASES: usize = 10;
 
-static SEARCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+/// The SIMD searcher itself (Teddy, leftmost-first), without the
+/// automaton around it: less work per search, and a block of a
+/// `messages.log` is searched again after every hit. Where it cannot be
+/// built, an automaton with the same needles.
+enum Finder {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+    None,
+}
+
+static SEARCHER: LazyLock<Finder> = LazyLock::new(|| {
+    if let Some(s) = packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(NEEDLES)
+        .build()
+    {
+        return Finder::Packed(s);
+    }
     AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostFirst)
         .kind(Some(AhoCorasickKind::DFA))
         .build(NEEDLES)
-        .ok()
+        .map_or(Finder::None, Finder::Automaton)
 });
+
+/// What a line holds of the [`NEEDLES`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Hits {
+    phrase: bool,
+    word: bool,
+}
 
 /// A wall-clock hour of `messages.log` entries with one UTC offset.
 struct Hour {
@@ -84,8 +120,11 @@ struct Hour {
     base: EpochMs,
 }
 
-/// An entry whose text is copied only when needed.
+/// The entry being read, its text copied only when needed.
+#[derive(Default)]
 struct Pending {
+    /// An entry is being read (the fields below are its).
+    open: bool,
     meta: Meta,
     /// The entry's first line (start and end in the current block), its
     /// message not yet copied to `text`.
@@ -93,17 +132,19 @@ struct Pending {
     /// Where the continuation lines not yet copied start, in the current
     /// block.
     from: usize,
+    /// The text copied so far; the buffer is reused from entry to entry.
     text: Vec<u8>,
-    /// A line of the entry holds a needle: it may be an event.
+    /// A line of the entry holds a needle that can make it an event.
     candidate: bool,
+    /// The mirror words can make it an event (a `messages.log` entry of
+    /// severity 1 or more).
+    words: bool,
 }
 
 struct Scanner<'a> {
     e: Entries<'a>,
     zone: &'a Zone,
-    pending: Option<Pending>,
-    /// The text buffer of the last entry, for the next.
-    spare: Vec<u8>,
+    pending: Pending,
     hour: Option<Hour>,
     /// Lines read.
     lines: u64,
@@ -111,8 +152,9 @@ struct Scanner<'a> {
     carry: Vec<u8>,
     /// True while discarding the rest of a line longer than [`MAX_LINE`].
     skipping: bool,
-    /// The block being searched, lowercased.
+    /// The block being read, lowercased, and where its newlines are.
     lower: Vec<u8>,
+    newlines: Vec<u64>,
 }
 
 /// Reads a database log from `input` (already decompressed).
@@ -120,13 +162,13 @@ pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bo
     let mut s = Scanner {
         e,
         zone,
-        pending: None,
-        spare: Vec::new(),
+        pending: Pending::default(),
         hour: None,
         lines: 0,
         carry: Vec::new(),
         skipping: false,
         lower: Vec::new(),
+        newlines: Vec::new(),
     };
     loop {
         let chunk = match input.fill_buf() {
@@ -204,44 +246,47 @@ impl Scanner<'_> {
         }
     }
 
-    /// Where the next needle starts, at or after `from`.
-    fn next_hit(&self, from: usize) -> Option<usize> {
-        match SEARCHER.as_ref() {
-            Some(ac) => ac
-                .find(Input::new(&self.lower).span(from..self.lower.len()))
-                .map(|m| m.start()),
-            // Never: the needles are fixed. Then every line is searched.
-            None => Some(from),
-        }
-    }
-
     /// Reads a block of whole lines (each ending in `\n`, but the log's
     /// last).
     fn block(&mut self, block: &[u8]) {
-        self.lower.clear();
-        self.lower.extend(block.iter().map(|b| b | 0x20));
-        let mut hit = self.next_hit(0);
+        // Taken out for the loop, which needs `self` mutable; put back
+        // (with their allocations) at the end.
+        let mut lower = std::mem::take(&mut self.lower);
+        let mut newlines = std::mem::take(&mut self.newlines);
+        lower.clear();
+        lower.extend(block.iter().map(|b| b | 0x20));
+        let mut hit = next_hit(&lower, 0);
         let mut pos = 0;
         while pos < block.len() {
             let end = memchr::memchr(b'\n', &block[pos..]).map_or(block.len(), |i| pos + i);
-            let in_line = hit.is_some_and(|h| h < end);
-            self.line(block, pos, end, in_line);
-            pos = end + 1;
-            if in_line {
-                hit = self.next_hit(pos.min(block.len()));
+            let mut hits = Hits::default();
+            while let Some((at, phrase)) = hit
+                && at < end
+            {
+                if phrase {
+                    // Nothing more to learn from this line.
+                    hits.phrase = true;
+                    hit = next_hit(&lower, (end + 1).min(block.len()));
+                    break;
+                }
+                // A phrase may still begin further on.
+                hits.word = true;
+                hit = next_hit(&lower, at + 1);
             }
+            self.line(block, pos, end, hits);
+            pos = end + 1;
         }
         // The block is about to go: keep what the pending entry has in it.
-        if let Some(mut p) = self.pending.take() {
-            copy_text(&mut p, block, block.len());
-            p.from = 0;
-            self.pending = Some(p);
+        if self.pending.open {
+            copy_text(&mut self.pending, block, block.len());
+            self.pending.from = 0;
         }
+        self.lower = lower;
+        self.newlines = newlines;
     }
 
-    /// One line, `block[start..end]` (without its `\n`); `hit`: it holds a
-    /// needle.
-    fn line(&mut self, block: &[u8], start: usize, end: usize, hit: bool) {
+    /// One line, `block[start..end]` (without its `\n`).
+    fn line(&mut self, block: &[u8], start: usize, end: usize, hits: Hits) {
         self.lines += 1;
         let number = self.lines;
         let raw = &block[start..end];
@@ -259,14 +304,13 @@ impl Scanner<'_> {
                 format: DbFormat::Messages,
                 severity: Some(severity),
             };
-            self.start(block, (start, end), meta, hit);
+            self.start(block, (start, end), meta, hits);
             return;
         }
         let Some(head) = parse_head(t) else {
             // A continuation line.
-            if hit && let Some(p) = self.pending.as_mut() {
-                p.candidate = true;
-            }
+            let p = &mut self.pending;
+            p.candidate |= hits.phrase || (hits.word && p.words);
             return;
         };
         let Some(time_ms) = self.e.time_of(&head, number) else {
@@ -288,7 +332,7 @@ impl Scanner<'_> {
             format: head.format,
             severity: head.severity,
         };
-        self.start(block, (start, end), meta, hit);
+        self.start(block, (start, end), meta, hits);
     }
 
     /// The time and severity of a `messages.log` line in the hour of the
@@ -313,32 +357,88 @@ impl Scanner<'_> {
     }
 
     /// A new entry begins at `line` of `block`.
-    fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hit: bool) {
+    fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hits: Hits) {
         self.flush(block, line.0);
-        let text = std::mem::take(&mut self.spare);
-        self.pending = Some(Pending {
-            meta,
-            head: Some(line),
-            from: line.1 + 1,
-            text,
-            candidate: hit,
-        });
+        let p = &mut self.pending;
+        p.open = true;
+        p.meta = meta;
+        p.head = Some(line);
+        p.from = line.1 + 1;
+        p.words = meta.format == DbFormat::Messages && meta.severity.is_some_and(|s| s >= 1);
+        p.candidate = hits.phrase || (hits.word && p.words);
     }
 
     /// Ends the pending entry, whose lines in `block` end at `upto`: if a
     /// line of it held a needle, classifies it.
     fn flush(&mut self, block: &[u8], upto: usize) {
-        let Some(mut p) = self.pending.take() else {
+        let p = &mut self.pending;
+        if !p.open {
             return;
-        };
+        }
+        p.open = false;
         if p.candidate {
-            copy_text(&mut p, block, upto);
+            copy_text(p, block, upto);
             self.e.entry(p.meta, &p.text);
         }
-        // The next entry reuses the buffer.
+        p.head = None;
         p.text.clear();
-        self.spare = p.text;
     }
+}
+
+/// The block lowercased (every byte OR 0x20, see [`NEEDLES`]), and a bit
+/// for each of its newlines, 64 bytes a word.
+#[allow(dead_code)]
+fn prepare(block: &[u8], lower: &mut Vec<u8>, newlines: &mut Vec<u64>) {
+    lower.clear();
+    lower.extend(block.iter().map(|b| b | 0x20));
+    newlines.clear();
+    let mut chunks = block.chunks_exact(64);
+    newlines.extend(
+        (&mut chunks)
+            .filter_map(<[u8]>::first_chunk::<64>)
+            .map(newline_bits),
+    );
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        newlines.push(newline_bits(&last));
+    }
+}
+
+/// Bit `i` set when byte `i` is a newline (compiles to a vector compare
+/// and a mask).
+fn newline_bits(chunk: &[u8; 64]) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i))
+}
+
+/// The first newline at or after `from`.
+#[allow(dead_code)]
+fn next_newline(newlines: &[u64], from: usize) -> Option<usize> {
+    let mut word = from / 64;
+    let mut bits = newlines.get(word)? & (u64::MAX << (from % 64));
+    while bits == 0 {
+        word += 1;
+        bits = *newlines.get(word)?;
+    }
+    Some(word * 64 + bits.trailing_zeros() as usize)
+}
+
+/// Where the next needle starts in the lowercased block, at or after
+/// `from`, and whether it is a phrase's.
+fn next_hit(lower: &[u8], from: usize) -> Option<(usize, bool)> {
+    let span = from..lower.len();
+    let m = match &*SEARCHER {
+        Finder::Packed(s) => s.find_in(lower, span.into()),
+        Finder::Automaton(ac) => ac.find(Input::new(lower).span(span)),
+        // Never: the needles are fixed. Then every line is an entry's
+        // that may be an event.
+        Finder::None => return (from < lower.len()).then_some((from, true)),
+    };
+    m.map(|m| (m.start(), m.pattern().as_usize() < PHRASES))
 }
 
 /// Copies the pending entry's lines in `block` (up to `upto`) to its text,

@@ -10,8 +10,8 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::{
-    CreateRef, DbError, DbEvent, DbKind, DbLog, DbNote, DbSet, FreezeCheck, FreezeWindow, StunRef,
-    VmRef, correlate,
+    CreateRef, DbError, DbEvent, DbKind, DbLog, DbNote, DbSet, FreezeCheck, FreezeWindow, Shared,
+    StunRef, VmRef, correlate,
 };
 use super::{DbArg, ReadOptions, parse_db_log_arg, read_path};
 use crate::analyze::{Kind, Report};
@@ -21,11 +21,12 @@ use crate::qos::Verdict;
 use crate::time::EpochMs;
 use crate::zone::Zone;
 
-/// The stun that explains a database event, as the report shows it.
+/// The stun that explains a database event, as the report shows it. A
+/// large log has an entry (mostly `None`) per event: its names are shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExplainedBy {
-    pub host: String,
-    pub vm: String,
+    pub host: Shared,
+    pub vm: Shared,
     pub time_ms: EpochMs,
     pub stun_us: u64,
     pub verdict: Verdict,
@@ -160,16 +161,20 @@ pub fn build(report: &Report, logs: Vec<DbLog>) -> DbReport {
     let (vms, of_event) = vm_refs(report);
     let stuns = stun_refs(report, &vms, &of_event);
     let creates = create_refs(report, &stuns);
-    let c = correlate(&set, &stuns, &creates, &vms, report.qos.us);
-    let explained = c
-        .explained
-        .iter()
+    let mut c = correlate(&set, &stuns, &creates, &vms, report.qos.us);
+    // Each explaining stun's names, made once.
+    let mut names: Vec<Option<(Shared, Shared)>> = vec![None; stuns.len()];
+    let explained = std::mem::take(&mut c.explained)
+        .into_iter()
         .map(|x| {
             x.map(|x| {
                 let s = &stuns[x.stun];
+                let (host, vm) = names[x.stun]
+                    .get_or_insert_with(|| (s.host.as_str().into(), s.vm.as_str().into()))
+                    .clone();
                 ExplainedBy {
-                    host: s.host.clone(),
-                    vm: s.vm.clone(),
+                    host,
+                    vm,
                     time_ms: s.time_ms,
                     stun_us: s.stun_us,
                     verdict: s.verdict,

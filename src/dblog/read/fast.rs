@@ -152,9 +152,8 @@ struct Scanner<'a> {
     carry: Vec<u8>,
     /// True while discarding the rest of a line longer than [`MAX_LINE`].
     skipping: bool,
-    /// The block being read, lowercased, and where its newlines are.
+    /// The block being read, lowercased.
     lower: Vec<u8>,
-    newlines: Vec<u64>,
 }
 
 /// Reads a database log from `input` (already decompressed).
@@ -168,7 +167,6 @@ pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bo
         carry: Vec::new(),
         skipping: false,
         lower: Vec::new(),
-        newlines: Vec::new(),
     };
     loop {
         let chunk = match input.fill_buf() {
@@ -250,9 +248,8 @@ impl Scanner<'_> {
     /// last).
     fn block(&mut self, block: &[u8]) {
         // Taken out for the loop, which needs `self` mutable; put back
-        // (with their allocations) at the end.
+        // (with its allocation) at the end.
         let mut lower = std::mem::take(&mut self.lower);
-        let mut newlines = std::mem::take(&mut self.newlines);
         lower.clear();
         lower.extend(block.iter().map(|b| b | 0x20));
         let mut hit = next_hit(&lower, 0);
@@ -282,7 +279,6 @@ impl Scanner<'_> {
             self.pending.from = 0;
         }
         self.lower = lower;
-        self.newlines = newlines;
     }
 
     /// One line, `block[start..end]` (without its `\n`).
@@ -383,48 +379,6 @@ impl Scanner<'_> {
         p.head = None;
         p.text.clear();
     }
-}
-
-/// The block lowercased (every byte OR 0x20, see [`NEEDLES`]), and a bit
-/// for each of its newlines, 64 bytes a word.
-#[allow(dead_code)]
-fn prepare(block: &[u8], lower: &mut Vec<u8>, newlines: &mut Vec<u64>) {
-    lower.clear();
-    lower.extend(block.iter().map(|b| b | 0x20));
-    newlines.clear();
-    let mut chunks = block.chunks_exact(64);
-    newlines.extend(
-        (&mut chunks)
-            .filter_map(<[u8]>::first_chunk::<64>)
-            .map(newline_bits),
-    );
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut last = [0u8; 64];
-        last[..rest.len()].copy_from_slice(rest);
-        newlines.push(newline_bits(&last));
-    }
-}
-
-/// Bit `i` set when byte `i` is a newline (compiles to a vector compare
-/// and a mask).
-fn newline_bits(chunk: &[u8; 64]) -> u64 {
-    chunk
-        .iter()
-        .enumerate()
-        .fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i))
-}
-
-/// The first newline at or after `from`.
-#[allow(dead_code)]
-fn next_newline(newlines: &[u64], from: usize) -> Option<usize> {
-    let mut word = from / 64;
-    let mut bits = newlines.get(word)? & (u64::MAX << (from % 64));
-    while bits == 0 {
-        word += 1;
-        bits = *newlines.get(word)?;
-    }
-    Some(word * 64 + bits.trailing_zeros() as usize)
 }
 
 /// Where the next needle starts in the lowercased block, at or after

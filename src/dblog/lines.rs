@@ -4,6 +4,9 @@
 //! binary named `messages.log`): lines are read one at a time into a
 //! buffer that never grows past [`MAX_LINE`], and longer lines are
 //! skipped and counted rather than held.
+//!
+//! The reader proper (`dblog::read`) splits its blocks in place by the
+//! same rules; this line-at-a-time form is what its tests hold it to.
 
 use std::io::{self, BufRead};
 

@@ -303,3 +303,48 @@ impl DbSet {
         self.logs.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(kind: DbKind, n: usize) -> DbLog {
+        let event = DbEvent {
+            time_ms: 1000,
+            kind,
+            member: "db1".into(),
+            text: String::new(),
+            source: "same".into(),
+            line: 7,
+            instance: None,
+        };
+        DbLog {
+            events: vec![event; n],
+            ..DbLog::default()
+        }
+    }
+
+    #[test]
+    fn events_that_tie_keep_the_order_of_their_logs() {
+        // The largest log's vector is reused; ties still come in log order.
+        let set = DbSet::new(vec![
+            log(DbKind::Freeze, 1),
+            log(DbKind::Thaw, 3),
+            log(DbKind::Mirror, 2),
+        ]);
+        let kinds: Vec<DbKind> = set.events.iter().map(|e| e.kind).collect();
+        use DbKind::*;
+        assert_eq!(kinds, [Freeze, Thaw, Thaw, Thaw, Mirror, Mirror]);
+        assert!(set.logs.iter().all(|l| l.events.is_empty()));
+    }
+
+    #[test]
+    fn shared_names_read_as_str() {
+        let s = Shared::from("db1");
+        let owned = "db1".to_owned();
+        assert!(s == "db1" && s == *"db1" && s == owned);
+        assert_eq!(format!("{s} {s:?}"), "db1 \"db1\"");
+        assert_eq!(String::from(&s), "db1");
+        assert_eq!(serde_json::to_string(&s).expect("json"), "\"db1\"");
+    }
+}

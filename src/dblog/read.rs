@@ -1,15 +1,16 @@
 //! Reading one database log: bytes → entries → events, with notes.
 //!
-//! The reader streams and searches before it parses ([`fast`]): it holds
-//! one block, one line cut by the block's end (at most 64 KiB) and one
-//! entry (at most [`MAX_ENTRY`] bytes of text) at a time, and assembles
-//! only the entries that hold a word an event needs, so a 100 MB
-//! `messages.log` costs about its reading time and no memory. Gzip is
-//! recognised by its magic bytes, whatever the file is called.
+//! The reader streams and searches before it parses (`fast`): it holds
+//! one 64 KiB block, one line cut by the block's end (longer lines than
+//! [`MAX_LINE`] are skipped) and one entry (at most [`MAX_ENTRY`] bytes of
+//! text) at a time, and assembles only the entries that hold a word an
+//! event needs, so a 100 MB `messages.log` costs little more than reading
+//! it, and no memory but its events. Gzip is recognised by its magic
+//! bytes, whatever the file is called.
 //!
-//! [`simple`] (tests only) is the same reading done line by line, every
+//! `simple` (tests only) is the same reading done line by line, every
 //! entry assembled and classified: the reference the fast reader is held
-//! to.
+//! to (`equiv`), on every fixture and on generated logs.
 
 use std::ffi::OsStr;
 use std::fs::File;

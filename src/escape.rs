@@ -10,8 +10,36 @@
 use std::fmt::Write;
 
 /// A host, VM or source name, already escaped: shared by every event,
-/// cluster and window that carries it instead of copied into each.
-pub type Name = std::sync::Arc<str>;
+/// cluster and window that carries it instead of copied into each. A thin
+/// pointer (8 bytes, one allocation holding count, length and text), not a
+/// fat `Arc<str>` (16 bytes): every event carries four of them, and the
+/// empty name (no raw line kept) allocates nothing.
+pub type Name = arcstr::ArcStr;
+
+/// A part of a [`Name`] that shares its allocation (16 bytes, no copy of
+/// the text): a log's directory and directory name are prefixes and pieces
+/// of its source path, so one allocation per log holds all three.
+pub type Part = arcstr::Substr;
+
+/// `suffix` as a [`Part`] of `whole` when `whole` ends with it, else a
+/// copy.
+pub fn suffix_part(whole: &Part, suffix: &str) -> Part {
+    if whole.ends_with(suffix) {
+        whole.substr(whole.len() - suffix.len()..)
+    } else {
+        Part::from(suffix)
+    }
+}
+
+/// `prefix` as a [`Part`] of `whole` when `whole` starts with it, else a
+/// copy.
+pub fn prefix_part(whole: &Name, prefix: &str) -> Part {
+    if whole.len() <= u32::MAX as usize && whole.starts_with(prefix) {
+        Part::from(whole.clone()).substr(..prefix.len())
+    } else {
+        Part::from(prefix)
+    }
+}
 
 /// Escapes `bytes` for display:
 /// - valid UTF-8 passes through, except control characters (C0, DEL, C1)

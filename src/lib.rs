@@ -101,6 +101,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             Some(set.build().context("--glob patterns do not build")?)
         },
         db_zone: args.db_tz.clone().unwrap_or_default(),
+        keep_text: args.format == Some(Format::Raw),
     };
     let since = args.since.map(|t| t.ms);
     let until = args.until.map(|t| t.end());

@@ -37,32 +37,29 @@ pub struct ScanWorker<T> {
     handle: Option<std::thread::JoinHandle<()>>,
     /// Results of logs scanned inline because no thread could be started.
     inline: Vec<Done<T>>,
-}
-
-impl<T: Send + 'static> Default for ScanWorker<T> {
-    fn default() -> Self {
-        Self::new()
-    }
+    keep_text: bool,
 }
 
 impl<T: Send + 'static> ScanWorker<T> {
-    pub fn new() -> Self {
+    /// `keep_text`: keep the stun lines' text (see [`Scanner::new`]).
+    pub fn new(keep_text: bool) -> Self {
         let (tx, rx) = mpsc::sync_channel::<Msg<T>>(PIPE_DEPTH);
         let (res_tx, results) = mpsc::channel();
         let (pool_tx, pool) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("stunscan-scan".into())
             .spawn(move || {
-                let mut scanner = Scanner::default();
+                let mut scanner = Scanner::new(false, keep_text);
                 for msg in rx {
                     match msg {
-                        Msg::Fragment => scanner = Scanner::fragment(),
+                        Msg::Fragment => scanner = Scanner::new(true, keep_text),
                         Msg::Data(chunk, len) => {
                             scanner.feed(&chunk[..len]);
                             let _ = pool_tx.send(chunk);
                         }
                         Msg::End(tag, err) => {
-                            let done = std::mem::take(&mut scanner);
+                            let done =
+                                std::mem::replace(&mut scanner, Scanner::new(false, keep_text));
                             let res = if err.is_some() {
                                 done.abandon()
                             } else {
@@ -78,6 +75,7 @@ impl<T: Send + 'static> ScanWorker<T> {
             .ok();
         ScanWorker {
             tx: handle.as_ref().map(|_| tx),
+            keep_text,
             results,
             pool,
             handle,
@@ -91,7 +89,7 @@ impl<T: Send + 'static> ScanWorker<T> {
     /// vm-support fragment.
     pub fn submit<R: Read>(&mut self, mut r: R, tag: T, fragment: bool) {
         let Some(tx) = &self.tx else {
-            let (res, err) = scan_as(r, fragment);
+            let (res, err) = scan_as(r, fragment, self.keep_text);
             self.inline.push((tag, res, err));
             return;
         };
@@ -240,7 +238,7 @@ mod tests {
             log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
         }
         let (a, ea) = crate::scan::scan(&log[..]);
-        let mut w = ScanWorker::new();
+        let mut w = ScanWorker::new(true);
         w.submit(&log[..], 1, false);
         w.submit(&log[..100], 2, false);
         // An error mid-stream arrives after the data before it.

@@ -127,7 +127,7 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             };
             let snapshot = match (&c.snapshot, c.quiesced) {
                 (Some(s), Some(true)) => format!("{s} (quiesced)"),
-                (Some(s), _) => s.clone(),
+                (Some(s), _) => s.to_string(),
                 (None, _) => "-".into(),
             };
             t.add_row(vec![

@@ -50,6 +50,13 @@ pub fn prefix_part(whole: &Name, prefix: &str) -> Part {
 /// Backslashes themselves are left alone so that Windows paths stay
 /// readable; the escape is for safety, not for a reversible encoding.
 pub fn escape_bytes(bytes: &[u8]) -> String {
+    // Names and paths are nearly always printable ASCII: one vectorised
+    // check and a copy instead of a walk over every character.
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b))
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -65,7 +72,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 /// [`escape_bytes`] for text that is already a `str` (e.g. a path that was
 /// valid UTF-8): the same rules for control characters.
 pub fn escape_str(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(needs_escape) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -262,7 +262,7 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     let mut all = Collected::default();
     let mut planner = walk::Planner::default();
     let mut looks = LookAlikes::default();
-    for (idx, input) in inputs.iter().enumerate() {
+    for input in inputs {
         let path = match input {
             InputPath::Stdin => "-".to_owned(),
             InputPath::Path(p) => escape_bytes(p.as_os_str().as_encoded_bytes()),
@@ -271,28 +271,48 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
             path,
             ..Default::default()
         });
-        if let InputPath::Path(p) = input {
-            planner.plan(idx, p, select, &mut looks, &mut all);
+    }
+    let mut parts: Vec<((usize, usize), u64, Collected)>;
+    if progress {
+        // A progress bar needs the total size first: walk, then read.
+        let mut tasks = Vec::new();
+        for (idx, input) in inputs.iter().enumerate() {
+            if let InputPath::Path(p) = input {
+                planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| tasks.push(t));
+            }
         }
+        let total: u64 = tasks.iter().map(|t| t.size).sum();
+        let bar = progress::Bar::new(total >= PROGRESS_MIN_BYTES, total);
+        parts = tasks
+            .par_iter()
+            .map(|t| read_task(t, select, &bar))
+            .collect();
+        bar.finish();
+    } else {
+        // Files are read while the directories are still being walked: the
+        // walk runs on one pool thread and hands each file out as soon as it
+        // is certain to be read.
+        let done = std::sync::Mutex::new(Vec::new());
+        let none = progress::Bar::new(false, 0);
+        rayon::scope(|s| {
+            let mut send = |t: walk::Task| {
+                let (done, none) = (&done, &none);
+                s.spawn(move |_| {
+                    let part = read_task(&t, select, none);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+                });
+            };
+            for (idx, input) in inputs.iter().enumerate() {
+                if let InputPath::Path(p) = input {
+                    planner.plan(idx, p, select, &mut looks, &mut all, &mut send);
+                }
+            }
+        });
+        parts = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        parts.sort_unstable_by_key(|p| p.0);
     }
     all.looks.absorb(looks);
-
-    let tasks = planner.tasks;
-    let total: u64 = tasks.iter().map(|t| t.size).sum();
-    let bar = progress::Bar::new(progress && total >= PROGRESS_MIN_BYTES, total);
-    let parts: Vec<(usize, u64, Collected)> = tasks
-        .par_iter()
-        .map(|t| {
-            let mut bytes = 0;
-            let mut part = Collected::default();
-            let mut reader = Reader::new(&mut bytes, &bar, select, t.input);
-            reader.file(&t.path, t.named, &mut part);
-            reader.drain(&mut part);
-            (t.input, bytes, part)
-        })
-        .collect();
-    bar.finish();
-    for (idx, bytes, part) in parts {
+    for ((idx, _), bytes, part) in parts {
         all.inputs[idx].bytes += bytes;
         all.inputs[idx].db_logs += part.db_logs.len() as u64;
         all.absorb(part);
@@ -326,6 +346,20 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     note_empty_inputs(&mut all);
     attach_disk_vmx(&mut all);
     all
+}
+
+/// Reads one planned file: its results, and the bytes it held.
+fn read_task(
+    t: &walk::Task,
+    select: &Select,
+    bar: &progress::Bar,
+) -> ((usize, usize), u64, Collected) {
+    let mut bytes = 0;
+    let mut part = Collected::default();
+    let mut reader = Reader::new(&mut bytes, bar, select, t.input);
+    reader.file(&t.path, t.named, &mut part);
+    reader.drain(&mut part);
+    (t.order, bytes, part)
 }
 
 /// One note for every name that looks like a VM log but was not read.

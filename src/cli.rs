@@ -4,8 +4,8 @@ use std::ffi::OsString;
 
 use clap::{Parser, ValueEnum};
 
-use crate::time::{self, UserTime};
 use crate::units;
+use crate::zone::Zone;
 
 /// Find VMware stun times in vmware.log files and support bundles, and say
 /// which could make a database mirror fail over.
@@ -58,13 +58,14 @@ pub struct Args {
     #[arg(long, value_name = "GLOB")]
     pub glob: Vec<String>,
 
-    /// Only events at or after this time (RFC 3339, or a date: its midnight).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<UserTime>,
+    /// Only events at or after this time: RFC 3339, or a date or a time
+    /// without an offset, read in the --tz zone.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
 
     /// Only events at or before this time (a date includes that whole day).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<UserTime>,
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 
     /// Exit with status 1 when any event reaches this verdict.
     #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
@@ -74,7 +75,7 @@ pub struct Args {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Colour the verdicts. Honours NO_COLOR.
+    /// Colour the verdicts. Honours NO_COLOR and TERM=dumb.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
 
@@ -99,6 +100,33 @@ pub struct Args {
         allow_hyphen_values = true
     )]
     pub db_tz: Option<crate::zone::Zone>,
+
+    /// Show times in this zone: UTC, local, an offset like +02:00, or an
+    /// IANA name like America/New_York (daylight saving included).
+    #[arg(
+        long,
+        value_name = "ZONE",
+        value_parser = parse_zone,
+        default_value = "UTC",
+        allow_hyphen_values = true
+    )]
+    pub tz: Zone,
+
+    /// Print shell completions or the man page, generated from these
+    /// options, and exit.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub generate: Option<Generate>,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
+    CompletePowershell,
+    /// The man page (roff).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +137,10 @@ pub enum Format {
     Raw,
     Json,
     Ndjson,
+    /// Pipe tables, for tickets.
+    Markdown,
+    /// One self-contained page with timelines, for a ticket attachment.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -129,10 +161,6 @@ fn parse_duration(s: &str) -> Result<u64, String> {
     units::parse_duration_us(s)
 }
 
-fn parse_time(s: &str) -> Result<UserTime, String> {
-    time::parse_user_time(s).ok_or_else(|| {
-        format!(
-            "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z or a date like 2017-01-04"
-        )
-    })
+fn parse_zone(s: &str) -> Result<Zone, String> {
+    Zone::parse(s)
 }

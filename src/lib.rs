@@ -5,13 +5,15 @@
 //! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
 //! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
-//! them. [`escape`] is the one door from untrusted bytes to display text.
-//! [`run`] wires it up.
+//! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
+//! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
+//! completions and the man page.
 
 pub mod analyze;
 pub mod cli;
 pub mod dblog;
 pub mod escape;
+pub mod generate;
 pub mod input;
 pub mod line;
 pub mod pipeline;
@@ -31,6 +33,7 @@ use anyhow::Context;
 use crate::cli::{Args, ColorChoice, FailOn, Format};
 use crate::input::InputPath;
 use crate::qos::{Qos, QosSource, Verdict};
+use crate::time::EpochMs;
 
 /// Exit statuses, as grep and ripgrep.
 pub mod exit {
@@ -70,76 +73,39 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn try_run(args: Args) -> anyhow::Result<u8> {
-    let qos = match (&args.qos, &args.cpf) {
-        (Some(us), _) => Qos {
-            us: *us,
-            source: QosSource::Flag,
-        },
-        (None, Some(path)) => {
-            let shown = escape::escape_bytes(path.as_encoded_bytes());
-            let text = std::fs::read(path).with_context(|| format!("cannot read --cpf {shown}"))?;
-            qos::from_cpf(&text, &shown)?
-        }
-        (None, None) => Qos {
-            us: qos::DEFAULT_QOS_US,
-            source: QosSource::Default,
-        },
-    };
+    if let Some(what) = args.generate {
+        let mut out = io::stdout().lock();
+        generate::write(what, &mut out)
+            .and_then(|()| out.flush())
+            .context("cannot write to standard output")?;
+        return Ok(exit::OK);
+    }
+    let qos = qos_of(&args)?;
     let vm = args
         .vm
         .iter()
         .map(|pat| glob("--vm", pat).map(|g| g.compile_matcher()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let select = input::Select {
-        globs: if args.glob.is_empty() {
-            None
-        } else {
-            let mut set = globset::GlobSetBuilder::new();
-            for pat in &args.glob {
-                set.add(glob("--glob", pat)?);
-            }
-            Some(set.build().context("--glob patterns do not build")?)
-        },
+        globs: glob_set(&args.glob)?,
         db_zone: args.db_tz.clone().unwrap_or_default(),
         keep_text: args.format == Some(Format::Raw),
     };
-    let since = args.since.map(|t| t.ms);
-    let until = args.until.map(|t| t.end());
-    if let (Some(s), Some(u)) = (since, until)
-        && s > u
-    {
-        return Ok(usage_error(&format!(
-            "--since {} is after --until {}: no time is in both",
-            time::format_rfc3339_ms(s),
-            time::format_rfc3339_ms(u)
-        )));
-    }
+    let (since, until) = match time_window(&args) {
+        Ok(w) => w,
+        Err(usage) => return Ok(usage_error(&usage)),
+    };
+    let Some(inputs) = inputs_of(&args) else {
+        return Ok(usage_error(
+            "no PATH given and standard input is a terminal",
+        ));
+    };
     if let Some(n) = args.threads {
         // Fails only if a pool exists already (e.g. when called twice in-process).
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
-
-    let inputs: Vec<InputPath> = if args.paths.is_empty() {
-        if io::stdin().is_terminal() {
-            return Ok(usage_error(
-                "no PATH given and standard input is a terminal",
-            ));
-        }
-        vec![InputPath::Stdin]
-    } else {
-        args.paths
-            .iter()
-            .map(|p| {
-                if p == "-" {
-                    InputPath::Stdin
-                } else {
-                    InputPath::Path(p.into())
-                }
-            })
-            .collect()
-    };
 
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut collected = input::collect(&inputs, progress, &select);
@@ -156,13 +122,115 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let mut report = analyze::analyze(collected, &opts);
     dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
 
+    print_notices(&report);
+    let stdout_tty = io::stdout().is_terminal();
+    let style = render::Style {
+        format: args.format.unwrap_or(if stdout_tty {
+            Format::Table
+        } else {
+            Format::Tsv
+        }),
+        header: args.header,
+        color: use_color(args.color, stdout_tty),
+        top: args.top,
+        width: table_width(stdout_tty),
+        zone: args.tz.clone(),
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = render::render(&report, &style, &mut out).and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        anyhow::bail!("cannot write the report: {e}");
+    }
+    let status = exit_status(&report, args.fail_on);
+    // Freeing every string of a big report takes longer than the process
+    // exit that frees it anyway.
+    std::mem::forget(report);
+    Ok(status)
+}
+
+/// Q from `--qos`, else `--cpf`, else the default.
+fn qos_of(args: &Args) -> anyhow::Result<Qos> {
+    Ok(match (&args.qos, &args.cpf) {
+        (Some(us), _) => Qos {
+            us: *us,
+            source: QosSource::Flag,
+        },
+        (None, Some(path)) => {
+            let shown = escape::escape_bytes(path.as_encoded_bytes());
+            let text = std::fs::read(path).with_context(|| format!("cannot read --cpf {shown}"))?;
+            qos::from_cpf(&text, &shown)?
+        }
+        (None, None) => Qos {
+            us: qos::DEFAULT_QOS_US,
+            source: QosSource::Default,
+        },
+    })
+}
+
+/// The `--glob` patterns as one set, or None when there are none.
+fn glob_set(patterns: &[String]) -> anyhow::Result<Option<globset::GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for pat in patterns {
+        set.add(glob("--glob", pat)?);
+    }
+    Ok(Some(set.build().context("--glob patterns do not build")?))
+}
+
+/// `--since` and `--until`, UTC; times without an offset are in the `--tz`
+/// zone. Err: the usage error to print.
+fn time_window(args: &Args) -> Result<(Option<EpochMs>, Option<EpochMs>), String> {
+    let when = |s: &Option<String>, end_of_day: bool| {
+        s.as_deref()
+            .map(|s| args.tz.parse_user_time(s, end_of_day))
+            .transpose()
+    };
+    let (since, until) = (when(&args.since, false)?, when(&args.until, true)?);
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(format!(
+            "--since {} is after --until {}: no time is in both",
+            time::format_rfc3339_ms(s),
+            time::format_rfc3339_ms(u)
+        ));
+    }
+    Ok((since, until))
+}
+
+/// The inputs: the paths, `-` for standard input; standard input alone when
+/// no path is given and it is not a terminal (None: it is).
+fn inputs_of(args: &Args) -> Option<Vec<InputPath>> {
+    if args.paths.is_empty() {
+        return (!io::stdin().is_terminal()).then(|| vec![InputPath::Stdin]);
+    }
+    Some(
+        args.paths
+            .iter()
+            .map(|p| {
+                if p == "-" {
+                    InputPath::Stdin
+                } else {
+                    InputPath::Path(p.into())
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Errors, then notes, on standard error. A big bundle can hold thousands
+/// of notes: the first ones are shown, `--format json` keeps them all.
+fn print_notices(report: &analyze::Report) {
     let stderr = io::stderr();
     let mut err = stderr.lock();
     for e in &report.errors {
         let _ = writeln!(err, "stunscan: {}: {}", e.source, e.message);
     }
-    // A big bundle can hold thousands of notes: standard error shows the
-    // first ones, `--format json` keeps them all.
     for n in report.notes.iter().take(NOTES_SHOWN) {
         let _ = writeln!(err, "stunscan: note: {}: {}", n.source, n.message);
     }
@@ -173,46 +241,47 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
             report.notes.len() - NOTES_SHOWN
         );
     }
+}
 
-    let stdout_tty = io::stdout().is_terminal();
-    let format = args.format.unwrap_or(if stdout_tty {
-        Format::Table
-    } else {
-        Format::Tsv
-    });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_tty && !no_color,
-    };
-    let style = render::Style {
-        format,
-        header: args.header,
-        color,
-        top: args.top,
-    };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let written = render::render(&report, style, &mut out).and_then(|()| out.flush());
-    if let Err(e) = written
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        anyhow::bail!("cannot write the report: {e}");
-    }
-
+/// 2 on any error, else 1 when a reported stun reached `--fail-on`, else 0.
+fn exit_status(report: &analyze::Report, fail_on: FailOn) -> u8 {
     if !report.errors.is_empty() {
-        return Ok(exit::ERROR);
+        return exit::ERROR;
     }
-    let threshold = match args.fail_on {
+    let threshold = match fail_on {
         FailOn::Never => None,
         FailOn::Risk => Some(Verdict::Risk),
         FailOn::Failover => Some(Verdict::Failover),
     };
     let failed = threshold.is_some_and(|t| report.worst().is_some_and(|w| w >= t));
-    // Freeing every string of a big report takes longer than the process
-    // exit that frees it anyway.
-    std::mem::forget(report);
-    Ok(if failed { exit::FAIL_ON } else { exit::OK })
+    if failed { exit::FAIL_ON } else { exit::OK }
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set or the terminal is
+/// `dumb`; `--color always` wins over both.
+fn use_color(choice: ColorChoice, stdout_tty: bool) -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_tty && !set("NO_COLOR") && !dumb,
+    }
+}
+
+/// The width the table must fit: the terminal's, else `COLUMNS`, else no
+/// limit. A terminal that reports a width of 0 (a serial console, some
+/// containers) does not know its width.
+fn table_width(stdout_tty: bool) -> Option<usize> {
+    let terminal = stdout_tty
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|&w| w > 0);
+    terminal.or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w > 0)
+    })
 }

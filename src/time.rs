@@ -60,9 +60,11 @@ pub fn ymd(ms: EpochMs) -> (i64, u32, u32) {
     civil_from_days(ms.div_euclid(86_400_000))
 }
 
-/// RFC 3339 UTC with milliseconds: `2017-01-04T22:15:58.846Z`.
+/// RFC 3339 with milliseconds: `2017-01-04T22:15:58.846Z` — in UTC, or
+/// with the offset of the `--tz` zone while a report is being rendered
+/// (see [`crate::zone::with_output_zone`]).
 pub fn format_rfc3339_ms(ms: EpochMs) -> String {
-    Rfc3339(ms).to_string()
+    crate::zone::output_rfc3339(ms)
 }
 
 /// Displays an instant as RFC 3339 UTC with milliseconds, without an
@@ -187,58 +189,6 @@ fn parse_iso_date(b: &[u8]) -> Option<(EpochMs, usize)> {
     Some((epoch_ms(i64::from(y), mo, d, 0), 10))
 }
 
-/// A time given on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserTime {
-    /// Its start, UTC.
-    pub ms: EpochMs,
-    /// A bare date: `--until` then means the end of that day.
-    pub date_only: bool,
-}
-
-impl UserTime {
-    /// The last millisecond it covers: the end of the day for a date.
-    pub fn end(self) -> EpochMs {
-        if self.date_only {
-            self.ms + 86_400_000 - 1
-        } else {
-            self.ms
-        }
-    }
-}
-
-/// Parses a user-supplied time for `--since` / `--until`: a full RFC 3339
-/// time (offset or `Z`), the same with a space for `T`, a time without an
-/// offset (taken as UTC), or a bare date (midnight UTC).
-pub fn parse_user_time(s: &str) -> Option<UserTime> {
-    let b = s.trim().as_bytes();
-    if b.len() == 10 {
-        return parse_iso_date(b).map(|(ms, _)| UserTime {
-            ms,
-            date_only: true,
-        });
-    }
-    parse_user_instant(b).map(|ms| UserTime {
-        ms,
-        date_only: false,
-    })
-}
-
-fn parse_user_instant(b: &[u8]) -> Option<EpochMs> {
-    let mut owned = b.to_vec();
-    if owned.get(10) == Some(&b' ') {
-        owned[10] = b'T';
-    }
-    if let Some((ms, used)) = parse_iso(&owned) {
-        return (used == owned.len()).then_some(ms);
-    }
-    owned.push(b'Z');
-    match parse_iso(&owned) {
-        Some((ms, used)) if used == owned.len() => Some(ms),
-        _ => None,
-    }
-}
-
 /// Month number of an English three-letter month abbreviation.
 pub fn month_from_abbrev(b: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] = [
@@ -291,30 +241,5 @@ mod tests {
         ] {
             assert!(parse_iso(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
-    }
-
-    #[test]
-    fn user_times() {
-        let t = |s| parse_user_time(s).map(|t| format_rfc3339_ms(t.ms));
-        assert_eq!(
-            parse_user_time("2025-11-18")
-                .map(|t| format_rfc3339_ms(t.end()))
-                .as_deref(),
-            Some("2025-11-18T23:59:59.999Z")
-        );
-        assert_eq!(t("2017-01-04").as_deref(), Some("2017-01-04T00:00:00.000Z"));
-        assert_eq!(
-            t("2017-01-04T22:15:00Z").as_deref(),
-            Some("2017-01-04T22:15:00.000Z")
-        );
-        assert_eq!(
-            t("2017-01-04 22:15:00").as_deref(),
-            Some("2017-01-04T22:15:00.000Z")
-        );
-        assert_eq!(
-            t("2017-01-04T23:15:00+01:00").as_deref(),
-            Some("2017-01-04T22:15:00.000Z")
-        );
-        assert_eq!(t("yesterday"), None);
     }
 }

@@ -174,7 +174,9 @@ mod tests {
         assert_eq!(human_us(3_999_999), "3.999 s");
         assert_eq!(human_us(4_000_000), "4.000 s");
         assert_eq!(human_us(38_199), "38.1 ms");
+        assert_eq!(human_us(999_999), "999.9 ms");
         assert_eq!(human_us(999), "999 us");
+        assert_eq!(human_us(u64::MAX), "18446744073709.551 s");
         assert_eq!(human_span_ms(2_739_184), "45m 39s");
     }
 }

@@ -8,6 +8,15 @@
 //! The zone database is compiled into the binary (jiff's bundled tzdb), so
 //! results never depend on the machine's `/usr/share/zoneinfo`; only
 //! `local` asks the system which zone it is in.
+//!
+//! For output (`--tz`), [`Zone::wall`] reads an instant on the zone's
+//! clock, [`Zone::rfc3339`] writes it without allocating (the TSV writer
+//! formats one time per event), [`with_output_zone`] makes the data
+//! model's serializers follow `--tz`, and [`Zone::parse_user_time`] reads
+//! `--since`/`--until` given without an offset as wall times of the zone.
+
+use std::cell::RefCell;
+use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -195,7 +204,8 @@ impl Zone {
     /// `2017-01-04T16:30:35.000-05:00`, or `…Z` for UTC.
     pub fn format_rfc3339_ms(&self, utc_ms: EpochMs) -> String {
         if self.utc {
-            return crate::time::format_rfc3339_ms(utc_ms);
+            // Not `time::format_rfc3339_ms`, which follows the output zone.
+            return crate::time::Rfc3339(utc_ms).to_string();
         }
         let off = self.offset_at(utc_ms);
         let wall = utc_ms + i64::from(off) * 1000;
@@ -309,6 +319,179 @@ fn fixed(s: &str) -> Result<Zone, String> {
 fn two(a: u8, b: u8) -> Option<i32> {
     (a.is_ascii_digit() && b.is_ascii_digit())
         .then(|| i32::from(a - b'0') * 10 + i32::from(b - b'0'))
+}
+
+impl Zone {
+    /// The wall-clock reading of the instant `utc_ms` in this zone.
+    pub fn wall(&self, utc_ms: EpochMs) -> Civil {
+        let local = utc_ms + i64::from(self.offset_at(utc_ms)) * 1000;
+        let (y, month, day) = civil_from_days(local.div_euclid(86_400_000));
+        let rem = local.rem_euclid(86_400_000);
+        Civil {
+            year: i32::try_from(y).unwrap_or(if y < 0 { i32::MIN } else { i32::MAX }),
+            month,
+            day,
+            hour: (rem / 3_600_000) as u32,
+            minute: (rem / 60_000 % 60) as u32,
+            second: (rem / 1000 % 60) as u32,
+            milli: (rem % 1000) as u32,
+        }
+    }
+
+    /// True when the zone is a fixed offset that its name already says
+    /// (`+02:00`): a report need not repeat the offset beside it.
+    pub fn names_its_offset(&self) -> bool {
+        self.name.starts_with(['+', '-']) && self.name == format_offset(self.offset_at(0))
+    }
+
+    /// [`Zone::format_rfc3339_ms`] as a `Display`, without an intermediate
+    /// `String`.
+    pub fn rfc3339(&self, utc_ms: EpochMs) -> ZonedRfc3339<'_> {
+        ZonedRfc3339 {
+            ms: utc_ms,
+            zone: self,
+        }
+    }
+
+    /// Reads `--since`/`--until`: RFC 3339 with an offset or `Z` is that
+    /// instant; a time without an offset (`2025-11-19 03:12`,
+    /// `2025-11-19T03:12:00.5`) or a bare date (`2025-11-19`) is a wall time
+    /// of this zone (in the repeated autumn hour the earlier instant). With
+    /// `end_of_day`, a bare date means the last millisecond of that day in
+    /// this zone (`--until DATE` includes the whole day, 23 or 25 hours
+    /// long on a daylight-saving change).
+    pub fn parse_user_time(&self, s: &str, end_of_day: bool) -> Result<EpochMs, String> {
+        let bad = || {
+            format!(
+                "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z, a time like '2017-01-04 22:15' (read in the --tz zone) or a date like 2017-01-04"
+            )
+        };
+        let b = s.trim().as_bytes();
+        let (y, mo, d) = parse_date(b).ok_or_else(bad)?;
+        let at = |c: Civil| self.to_utc_ms(c).map(|(ms, _)| ms).ok_or_else(bad);
+        let midnight = |y: i64, mo: u32, d: u32| Civil {
+            year: i32::try_from(y).unwrap_or(i32::MAX),
+            month: mo,
+            day: d,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            milli: 0,
+        };
+        if b.len() == 10 {
+            if !end_of_day {
+                return at(midnight(y, mo, d));
+            }
+            let (ny, nm, nd) = civil_from_days(days_from_civil(y, mo, d) + 1);
+            return at(midnight(ny, nm, nd)).map(|ms| ms - 1);
+        }
+        if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+            return Err(bad());
+        }
+        let mut iso = b.to_vec();
+        iso[10] = b'T';
+        if iso.len() == 16 {
+            // `HH:MM` alone: the seconds are zero.
+            iso.extend_from_slice(b":00");
+        }
+        if let Some((ms, used)) = crate::time::parse_iso(&iso)
+            && used == iso.len()
+        {
+            return Ok(ms);
+        }
+        let (clock, used) = crate::time::parse_clock(&iso[11..]).ok_or_else(bad)?;
+        if 11 + used != iso.len() {
+            return Err(bad());
+        }
+        let c = Civil {
+            hour: (clock / 3_600_000) as u32,
+            minute: (clock / 60_000 % 60) as u32,
+            second: (clock / 1000 % 60) as u32,
+            milli: (clock % 1000) as u32,
+            ..midnight(y, mo, d)
+        };
+        at(c)
+    }
+}
+
+/// `YYYY-MM-DD` at the start of `b`, checked.
+fn parse_date(b: &[u8]) -> Option<(i64, u32, u32)> {
+    use crate::time::digits;
+    let y = digits(b, 4)?;
+    let m = digits(b.get(5..)?, 2)?;
+    let d = digits(b.get(8..)?, 2)?;
+    let ok = b[4] == b'-'
+        && b[7] == b'-'
+        && (1..=12).contains(&m)
+        && d >= 1
+        && d <= days_in_month(i64::from(y), m);
+    ok.then_some((i64::from(y), m, d))
+}
+
+/// `+02:00`, `-05:30`, `+00:00`.
+pub fn format_offset(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.unsigned_abs();
+    format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
+}
+
+/// Displays an instant as RFC 3339 with milliseconds in a zone.
+#[derive(Debug, Clone, Copy)]
+pub struct ZonedRfc3339<'a> {
+    ms: EpochMs,
+    zone: &'a Zone,
+}
+
+impl fmt::Display for ZonedRfc3339<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.zone.utc {
+            return crate::time::Rfc3339(self.ms).fmt(f);
+        }
+        let c = self.zone.wall(self.ms);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}",
+            c.year,
+            c.month,
+            c.day,
+            c.hour,
+            c.minute,
+            c.second,
+            c.milli,
+            format_offset(self.zone.offset_at(self.ms))
+        )
+    }
+}
+
+thread_local! {
+    /// The zone of [`crate::time::format_rfc3339_ms`] while a report is
+    /// rendered.
+    static OUTPUT: RefCell<Option<Zone>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `zone` as the zone of [`crate::time::format_rfc3339_ms`],
+/// which the data model's serializers call: the JSON document's times follow
+/// `--tz` without a zone threaded through every `Serialize` impl. Scoped
+/// (and per thread), so nothing outside rendering sees it.
+pub fn with_output_zone<T>(zone: &Zone, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Zone>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            OUTPUT.with(|z| *z.borrow_mut() = prev);
+        }
+    }
+    let prev = OUTPUT.with(|z| z.borrow_mut().replace(zone.clone()));
+    let _restore = Restore(prev);
+    f()
+}
+
+/// RFC 3339 in the zone set by [`with_output_zone`], else UTC.
+pub fn output_rfc3339(utc_ms: EpochMs) -> String {
+    OUTPUT.with(|z| match z.borrow().as_ref() {
+        Some(zone) if !zone.utc => zone.rfc3339(utc_ms).to_string(),
+        _ => crate::time::Rfc3339(utc_ms).to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -448,5 +631,92 @@ mod tests {
     fn format_before_epoch() {
         let z = Zone::parse("-05:00").unwrap();
         assert_eq!(z.format_rfc3339_ms(-1), "1969-12-31T18:59:59.999-05:00");
+    }
+
+    fn at(s: &str) -> EpochMs {
+        crate::time::parse_iso(s.as_bytes()).unwrap().0
+    }
+
+    #[test]
+    fn output_with_offsets_and_daylight_saving() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        let winter = at("2025-11-18T22:00:07.882Z");
+        let summer = at("2025-07-01T12:00:00.000Z");
+        assert_eq!(
+            ny.rfc3339(winter).to_string(),
+            "2025-11-18T17:00:07.882-05:00"
+        );
+        assert_eq!(
+            ny.rfc3339(summer).to_string(),
+            "2025-07-01T08:00:00.000-04:00"
+        );
+        assert_eq!(ny.rfc3339(winter).to_string(), ny.format_rfc3339_ms(winter));
+        let plus2 = Zone::parse("+02:00").unwrap();
+        assert_eq!(
+            plus2.rfc3339(winter).to_string(),
+            "2025-11-19T00:00:07.882+02:00"
+        );
+        assert!(plus2.names_its_offset());
+        assert!(!ny.names_its_offset());
+        assert_eq!(
+            Zone::utc().rfc3339(winter).to_string(),
+            "2025-11-18T22:00:07.882Z"
+        );
+        let london = Zone::parse("Europe/London").unwrap();
+        assert_eq!(
+            london.rfc3339(winter).to_string(),
+            "2025-11-18T22:00:07.882+00:00"
+        );
+        let w = ny.wall(winter);
+        assert_eq!(
+            (w.year, w.month, w.day, w.hour, w.milli),
+            (2025, 11, 18, 17, 882)
+        );
+    }
+
+    #[test]
+    fn user_times_are_wall_times_of_the_zone() {
+        let ber = Zone::parse("Europe/Berlin").unwrap();
+        let t = |s, end| ber.parse_user_time(s, end).map(rfc);
+        assert_eq!(
+            t("2025-11-19 03:12", false).unwrap(),
+            "2025-11-19T02:12:00.000Z"
+        );
+        assert_eq!(
+            t("2025-07-01T03:12:30", false).unwrap(),
+            "2025-07-01T01:12:30.000Z"
+        );
+        assert_eq!(t("2025-11-19", false).unwrap(), "2025-11-18T23:00:00.000Z");
+        assert_eq!(t("2025-11-19", true).unwrap(), "2025-11-19T22:59:59.999Z");
+        // The autumn change: that day has 25 hours.
+        assert_eq!(t("2025-10-26", true).unwrap(), "2025-10-26T22:59:59.999Z");
+        assert_eq!(
+            t("2025-11-19T03:12:00Z", false).unwrap(),
+            "2025-11-19T03:12:00.000Z"
+        );
+        assert_eq!(
+            t("2025-11-19T03:12:00+01:00", false).unwrap(),
+            "2025-11-19T02:12:00.000Z"
+        );
+        for bad in [
+            "yesterday",
+            "2025-11-19X03:12",
+            "2025-02-30",
+            "2025-11-19 25:00",
+        ] {
+            assert!(t(bad, false).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn output_zone_is_scoped() {
+        let t = at("2025-11-18T22:00:07.882Z");
+        let z = Zone::parse("+01:00").unwrap();
+        let inside = with_output_zone(&z, || output_rfc3339(t));
+        assert_eq!(inside, "2025-11-18T23:00:07.882+01:00");
+        assert_eq!(output_rfc3339(t), "2025-11-18T22:00:07.882Z");
+        // UTC itself never follows the output zone.
+        let utc = with_output_zone(&z, || Zone::utc().format_rfc3339_ms(t));
+        assert_eq!(utc, "2025-11-18T22:00:07.882Z");
     }
 }

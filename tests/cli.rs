@@ -608,7 +608,7 @@ fn table_output_and_colour() {
         "Clusters",
         "Backup windows",
         "Top 7 stuns",
-        "nightly (quiesced)",
+        "nightly",
         "45m 39s",
         "Verdict: OK",
         "Recommended QoS: 3 s",

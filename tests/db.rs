@@ -314,10 +314,14 @@ fn messages_log_named_on_the_command_line_is_a_database_log() {
     assert_eq!(code, 0, "{}", v["errors"]);
     assert_eq!(vm_field(&v, "vm"), ["db1-prod", "db2-replica"]);
     let t = takeovers(&v);
-    assert_eq!(
-        t[0].0, "fixtures/db/db2/messages.log",
-        "no NAME: the source names it"
-    );
+    assert_eq!(t[0].0, "db2", "no NAME: its folder labels it");
+    let src = v["db_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "takeover")
+        .map(|e| e["source"].clone());
+    assert_eq!(src, Some("fixtures/db/db2/messages.log".into()));
     assert_eq!(t[0].2, Some((4_200_000, 4549)));
     assert!(
         !notes(&v).contains("no VMware log found in it"),
@@ -355,11 +359,12 @@ fn messages_log_is_found_in_directories_and_archives() {
     assert_eq!(code, 0, "{}", v["errors"]);
     let t = takeovers(&v);
     assert_eq!(t.len(), 1, "other.log is not a database log: {t:?}");
+    // An instance's `<instance>/mgr/messages.log`: labelled by the instance.
+    assert_eq!(t[0].0, "iris");
+    let src = v["db_events"].to_string();
     assert!(
-        t[0].0
-            .ends_with("b.tgz!bundle/iris/mgr/messages.old_20251119.gz"),
-        "{}",
-        t[0].0
+        src.contains("b.tgz!bundle/iris/mgr/messages.old_20251119.gz"),
+        "{src}"
     );
 }
 

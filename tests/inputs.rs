@@ -180,9 +180,11 @@ fn fragments_are_one_log_with_lines_running_on() {
         assert_eq!(errs.len(), 1, "{v}");
         let msg = errs[0]["message"].as_str().unwrap();
         assert!(
-            msg.contains("gone01/vmware.log.FRAG-00001 is missing"),
+            msg.contains("fragment vmware.log.FRAG-00001 is missing"),
             "{msg}"
         );
+        let source = errs[0]["source"].as_str().unwrap();
+        assert!(source.ends_with("gone01/vmware.log"), "{source}");
         assert_eq!(
             v["inputs"][0]["logs"], 3,
             "busy01, gone01 and its part after the gap"

@@ -142,3 +142,25 @@ fn durations_are_truncated_and_percentiles_exact() {
     assert_eq!(verdict(3_999_999), "ok");
     assert_eq!(verdict(4_000_000), "risk");
 }
+
+#[test]
+fn since_and_until_without_an_offset_are_in_the_tz_zone() {
+    // 2025-11-18 in New York (EST, UTC-5) runs to 2025-11-19T04:59:59.999Z:
+    // it holds the 18th's stuns and db2's vMotion at 03:12Z on the 19th.
+    let (v, _) = json(&["--tz", "America/New_York", "--until", "2025-11-18", BUNDLE]);
+    assert_eq!(stun_values(&v), [236118, 308455, 517204, 612093, 4200000]);
+    assert_eq!(v["events"][0]["time"], "2025-11-18T17:00:07.882-05:00");
+    let (v, _) = json(&[
+        "--tz",
+        "America/New_York",
+        "--since",
+        "2025-11-18 17:05",
+        "--until",
+        "2025-11-18T22:00:00-05:00",
+        BUNDLE,
+    ]);
+    assert_eq!(stun_values(&v), [236118, 308455, 517204]);
+    let (_, err, code) = run(&["--tz", "Nowhere/Atlantis", BUNDLE]);
+    assert_eq!(code, 2);
+    assert!(!err.is_empty());
+}

@@ -139,12 +139,25 @@ fn empty_log(source: &str, opts: &ReadOptions) -> DbLog {
 
 /// The freeze script's `$LOGFILE` is `<INST>-pre_post.log`: the instance
 /// is the best name the file offers; any other log is named by its source.
+/// A label for a log given without `NAME=`: the instance a `$LOGFILE`
+/// names, else the folder holding the log (`db2/messages.log` → `db2`;
+/// an instance's `IRISPROD/mgr/messages.log` → `IRISPROD`), else the path.
+/// It only labels: such a log's windows still apply to every VM.
 fn member_from_source(source: &str) -> String {
-    let base = source.rsplit(['/', '\\', '!']).next().unwrap_or(source);
+    let mut parts = source.rsplit(['/', '\\', '!']);
+    let base = parts.next().unwrap_or(source);
     let base = base.strip_suffix(".gz").unwrap_or(base);
-    match base.strip_suffix("-pre_post.log") {
-        Some(inst) if !inst.is_empty() => inst.to_owned(),
-        _ => source.to_owned(),
+    if let Some(inst) = base.strip_suffix("-pre_post.log").filter(|i| !i.is_empty()) {
+        return inst.to_owned();
+    }
+    let usable = |d: &&str| !d.is_empty() && *d != "." && *d != "..";
+    match parts.next().filter(usable) {
+        Some(mgr) if mgr.eq_ignore_ascii_case("mgr") => parts
+            .next()
+            .filter(usable)
+            .map_or_else(|| source.to_owned(), str::to_owned),
+        Some(dir) => dir.to_owned(),
+        None => source.to_owned(),
     }
 }
 

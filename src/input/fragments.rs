@@ -103,11 +103,14 @@ fn runs(pieces: Vec<(u32, Piece)>, shown: &str, out: &mut Collected) -> Vec<Vec<
     runs
 }
 
+/// The missing fragments' names, without the directory (the error's
+/// source names it).
 fn missing_names(shown: &str, from: u32, to: u32) -> String {
+    let base = shown.rsplit(['/', '!']).next().unwrap_or(shown);
     if to - from == 1 {
-        format!("{shown}.FRAG-{from:05}")
+        format!("{base}.FRAG-{from:05}")
     } else {
-        format!("{shown}.FRAG-{from:05} to .FRAG-{:05}", to - 1)
+        format!("{base}.FRAG-{from:05} to .FRAG-{:05}", to - 1)
     }
 }
 

@@ -373,8 +373,10 @@ fn note_lookalikes(all: &mut Collected) {
     if more > 0 {
         list.push_str(&format!(" and {more} more"));
     }
-    let inputs: Vec<&str> = all.inputs.iter().map(|i| i.path.as_str()).collect();
-    let source = inputs.join(", ");
+    let source = match all.inputs.as_slice() {
+        [one] => one.path.clone(),
+        _ => "inputs".to_owned(),
+    };
     all.note(
         &source,
         format!(

@@ -2,22 +2,18 @@
 //!
 //! Kept apart from the VMware side's renderers so that each format only
 //! has to call in here: `db_events[]`, `freezes[]` and the `in_freeze` of
-//! `clusters[]` for JSON, a "Database events" section and a verdict
-//! sentence for the human formats.
-
-use std::io::{self, Write};
+//! `clusters[]` for JSON, the "Database events" and "Freeze windows"
+//! sections of [`super::view`] and a verdict sentence for the human formats
+//! (table, markdown, html).
 
 use serde::Serialize;
 
-use comfy_table::{Cell, CellAlignment};
-
-use super::Style;
-use super::table::new_table;
+use super::view::{Cell, Column, Ctx, Section, dur};
 use crate::analyze::{Cluster, Report};
 use crate::dblog::{DbKind, DbReport, ExplainedBy};
 use crate::qos::Verdict;
-use crate::time::format_rfc3339_ms;
-use crate::units::human_us;
+use crate::time::{EpochMs, format_rfc3339_ms};
+use crate::units::{human_span_ms, human_us};
 
 /// `explained_by` of a `db_events[]` entry.
 #[derive(Serialize)]
@@ -153,86 +149,127 @@ pub(super) fn verdict_sentence(db: &DbReport) -> Option<String> {
     Some(s)
 }
 
-/// The "Database events" section of the text table: takeovers and mirror
-/// events with their stuns, then the freeze windows with the snapshots
-/// inside and outside them.
-pub(super) fn write_section(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let db = &r.db;
-    if db.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
-    let logs = db.logs;
-    writeln!(
-        out,
-        "Database events ({logs} log{})",
-        if logs == 1 { "" } else { "s" }
-    )?;
-    let header = [
-        "time (UTC)",
-        "member",
-        "kind",
-        "message",
-        "explained by",
-        "lag",
-    ];
-    let mut t = new_table(style, &header);
-    for (e, x) in db.correlated() {
-        let (by, lag_cell) = match x {
-            Some(x) => (
-                format!(
-                    "{} {} stun on {} ({})",
-                    human_us(x.stun_us),
-                    x.verdict,
-                    x.vm,
-                    x.host
-                ),
-                lag(x.lag_ms),
-            ),
-            None => ("no stun explains it".to_owned(), "-".to_owned()),
-        };
-        t.add_row(vec![
-            Cell::new(format_rfc3339_ms(e.time_ms)),
-            Cell::new(&e.member),
-            Cell::new(e.kind.as_str()),
-            Cell::new(&e.text),
-            Cell::new(by),
-            Cell::new(lag_cell).set_alignment(CellAlignment::Right),
-        ]);
-    }
-    if t.row_count() == 0 {
-        writeln!(out, "no takeover or mirror event")?;
-    } else {
-        writeln!(out, "{t}")?;
-    }
-    write_freezes(r, style, out)
+/// Every database time the human report shows, for its time form.
+pub(super) fn shown_times(db: &DbReport) -> impl Iterator<Item = EpochMs> + '_ {
+    db.correlated().map(|(e, _)| e.time_ms).chain(
+        db.freezes
+            .iter()
+            .flat_map(|f| std::iter::once(f.window.start_ms).chain(f.window.end_ms)),
+    )
 }
 
-fn write_freezes(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    if r.db.freezes.is_empty() {
-        return Ok(());
+/// The human report's database sections: takeovers and mirror events with
+/// the stuns that explain them, then the freeze windows with the snapshots
+/// inside and outside them. None without database logs.
+pub(super) fn sections(r: &Report, ctx: &Ctx) -> Vec<Section> {
+    let db = &r.db;
+    if db.is_empty() {
+        return vec![];
     }
-    writeln!(out)?;
-    writeln!(out, "Freeze windows (database writes suspended)")?;
-    let header = [
-        "member",
-        "frozen (UTC)",
-        "thawed (UTC)",
-        "snapshots inside",
-        "snapshots outside",
+    let mut out = vec![events_section(db, ctx)];
+    if !db.freezes.is_empty() {
+        out.push(freezes_section(r, ctx));
+    }
+    out
+}
+
+fn events_section(db: &DbReport, ctx: &Ctx) -> Section {
+    let columns = vec![
+        Column::text("time"),
+        Column::text("member").elide_at(4),
+        Column::text("kind"),
+        Column::text("explained by").elide_at(5),
+        Column::num("stun"),
+        Column::text("verdict").drop_at(3),
+        Column::num("lag"),
+        Column::text("host").drop_at(2),
+        Column::text("message").elide_at(1).drop_at(2),
     ];
-    let mut t = new_table(style, &header);
-    for f in &r.db.freezes {
-        let w = &f.window;
-        t.add_row(vec![
-            Cell::new(&w.member),
-            Cell::new(format_rfc3339_ms(w.start_ms)),
-            Cell::new(w.end_ms.map_or("no thaw".to_owned(), format_rfc3339_ms)),
-            Cell::new(cluster_list(&f.inside, r)),
-            Cell::new(cluster_list(&f.outside, r)),
-        ]);
+    let rows: Vec<Vec<Cell>> = db
+        .correlated()
+        .map(|(e, x)| {
+            let (by, stun, verdict, lag_cell, host) = match x {
+                Some(x) => (
+                    Cell::new(&x.vm),
+                    dur(x.stun_us),
+                    Cell::verdict(x.verdict),
+                    Cell::new(lag(x.lag_ms)),
+                    Cell::new(&x.host),
+                ),
+                None => (
+                    Cell::new("no stun explains it"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                ),
+            };
+            vec![
+                Cell::new(ctx.time(e.time_ms)),
+                Cell::new(&e.member),
+                Cell::new(e.kind.as_str()),
+                by,
+                stun,
+                verdict,
+                lag_cell,
+                host,
+                Cell::new(&e.text),
+            ]
+        })
+        .collect();
+    let mut notes = vec![];
+    if rows.is_empty() {
+        notes.push("no takeover or mirror event".to_owned());
+    } else {
+        notes.push(
+            "lag: from the start of the stun's pause to the event; a stun explains an event when it could fail over the mirror and its pause began at most 2 × Q + 60 s before"
+                .to_owned(),
+        );
     }
-    writeln!(out, "{t}")
+    Section {
+        id: "database",
+        title: format!(
+            "Database events ({} log{})",
+            db.logs,
+            if db.logs == 1 { "" } else { "s" }
+        ),
+        columns,
+        rows,
+        notes,
+    }
+}
+
+fn freezes_section(r: &Report, ctx: &Ctx) -> Section {
+    let columns = vec![
+        Column::text("member").elide_at(3),
+        Column::text("frozen"),
+        Column::text("thawed"),
+        Column::num("length").drop_at(1),
+        Column::text("inside").elide_at(2),
+        Column::text("outside").elide_at(2),
+    ];
+    let rows =
+        r.db.freezes
+            .iter()
+            .map(|f| {
+                let w = &f.window;
+                vec![
+                    Cell::new(&w.member),
+                    Cell::new(ctx.time(w.start_ms)),
+                    Cell::new(w.end_ms.map_or("no thaw".to_owned(), |t| ctx.time(t))),
+                    Cell::new(w.duration_ms().map_or("-".to_owned(), human_span_ms)),
+                    Cell::new(cluster_list(&f.inside, r)),
+                    Cell::new(cluster_list(&f.outside, r)),
+                ]
+            })
+            .collect();
+    Section {
+        id: "freezes",
+        title: "Freeze windows (database writes suspended) and the snapshots taken inside and outside them".to_owned(),
+        columns,
+        rows,
+        notes: vec![],
+    }
 }
 
 /// `#3 db1-prod, #6 db2-replica`, or `-`.

@@ -1,25 +1,36 @@
 //! Rendering a [`Report`] in the chosen format (SPEC section 6).
 //!
 //! Every string in the report was escaped when it entered the data model
-//! (see [`crate::escape`]), so renderers only lay text out.
+//! (see [`crate::escape`]), so renderers only lay text out. One file per
+//! format; the human formats (`table`, `markdown`, `html`) share what they
+//! say through [`view`].
 
 mod db;
+mod html;
 mod json;
+mod layout;
+mod markdown;
 mod table;
 mod text;
+pub mod view;
 
 use std::io::{self, Write};
 
 use crate::analyze::Report;
 use crate::cli::Format;
+use crate::zone::{self, Zone};
 
 /// How to render.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Style {
     pub format: Format,
     pub header: bool,
     pub color: bool,
     pub top: usize,
+    /// The terminal's width for `table`; `None`: no limit.
+    pub width: Option<usize>,
+    /// The zone times are shown in.
+    pub zone: Zone,
 }
 
 /// The column order of `tsv` and `csv`.
@@ -27,13 +38,17 @@ pub const COLUMNS: [&str; 9] = [
     "stun_us", "verdict", "time", "host", "vm", "kind", "cluster", "source", "line",
 ];
 
-pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    match style.format {
+pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    // The data model's serializers write times through
+    // `time::format_rfc3339_ms`, which follows the zone set here.
+    zone::with_output_zone(&style.zone, || match style.format {
         Format::Table => table::write(report, style, out),
-        Format::Tsv => text::tsv(report, style.header, out),
-        Format::Csv => text::csv(report, out),
+        Format::Markdown => markdown::write(report, style, out),
+        Format::Html => html::write(report, style, out),
+        Format::Tsv => text::tsv(report, style.header, &style.zone, out),
+        Format::Csv => text::csv(report, &style.zone, out),
         Format::Raw => text::raw(report, out),
         Format::Json => json::document(report, out),
         Format::Ndjson => json::ndjson(report, out),
-    }
+    })
 }

@@ -1,298 +1,229 @@
-//! The human report: VM summary, clusters, backup windows, top outliers,
-//! and a one-line verdict.
+//! `table`: the human report on a terminal — a title, the sections of
+//! [`view`], and a one-line verdict — fitted to the terminal's width.
+//!
+//! Columns are laid out here rather than by a table library: a library
+//! that fits a width by wrapping cells splits times and durations across
+//! lines, while [`layout`] drops and shortens whole columns instead. The
+//! borders are a rule under the header only, which pastes cleanly into
+//! mail and tickets and leaves the width to the data.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
-
 use super::Style;
-use crate::analyze::{KindSource, Report};
-use crate::qos::{QOS_WARN_S, Verdict};
-use crate::time::format_rfc3339_ms;
-use crate::units::{human_span_ms, human_us, secs};
+use super::layout::{self, Plan, elide, width, wrap};
+use super::view::{self, Cell, Section, VerdictLine};
+use crate::analyze::Report;
+use crate::qos::Verdict;
 
-pub(super) fn new_table(style: Style, header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if style.color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
+pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let v = view::build(r, style);
+    let paint = Paint(style.color);
+    prose(out, &v.title, style.width, "")?;
+    prose(out, &v.rule, style.width, "")?;
+    for s in &v.sections {
+        writeln!(out)?;
+        section(out, s, style.width, paint)?;
     }
-    t.set_header(header.iter().map(Cell::new));
-    t
-}
-
-fn color_of(v: Verdict) -> Color {
-    match v {
-        Verdict::Ok => Color::Green,
-        Verdict::Risk => Color::Yellow,
-        Verdict::Failover => Color::Red,
-    }
-}
-
-fn verdict_cell(v: Verdict, style: Style) -> Cell {
-    let c = Cell::new(v.as_str());
-    if style.color { c.fg(color_of(v)) } else { c }
-}
-
-fn num(v: impl ToString) -> Cell {
-    Cell::new(v.to_string()).set_alignment(CellAlignment::Right)
-}
-
-fn dur(us: u64) -> Cell {
-    if us == 0 {
-        return num("-");
-    }
-    num(human_us(us))
-}
-
-pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    let q = r.qos.us;
-    writeln!(
-        out,
-        "stunscan: {} stun{} in {} VM{} · QoS {} · risk at ≥ {} (Q/2), failover at ≥ {}",
-        r.summary.events,
-        plural(r.summary.events),
-        r.summary.vms,
-        plural(r.summary.vms),
-        r.qos.describe(),
-        secs(q / 2),
-        secs(q),
-    )?;
-
-    if !r.vms.is_empty() {
-        writeln!(out, "\nVMs")?;
-        let mut t = new_table(
-            style,
-            &[
-                "host",
-                "vm",
-                "events",
-                "p50",
-                "p90",
-                "p99",
-                "max",
-                "total stunned",
-                "risk",
-                "failover",
-                "rec. QoS",
-            ],
-        );
-        for v in &r.vms {
-            let rec = v
-                .recommended_qos_s
-                .map_or("-".to_owned(), |s| format!("{s} s"));
-            t.add_row(vec![
-                Cell::new(&v.host),
-                Cell::new(&v.vm),
-                num(v.events),
-                dur(v.p50_us),
-                dur(v.p90_us),
-                dur(v.p99_us),
-                dur(v.max_us),
-                dur(v.total_us),
-                num(v.risk),
-                num(v.failover),
-                num(rec),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-    }
-
-    if !r.clusters.is_empty() {
-        writeln!(out, "\nClusters (stuns at most the --gap apart)")?;
-        let mut t = new_table(
-            style,
-            &[
-                "#",
-                "host",
-                "vm",
-                "kind",
-                "snapshot",
-                "start (UTC)",
-                "end (UTC)",
-                "events",
-                "max",
-                "total",
-                "verdict",
-            ],
-        );
-        for c in &r.clusters {
-            let kind = match c.kind_source {
-                KindSource::Marker => c.kind.as_str().to_owned(),
-                KindSource::Heuristic => format!("{} (guess)", c.kind.as_str()),
-            };
-            let snapshot = match (&c.snapshot, c.quiesced) {
-                (Some(s), Some(true)) => format!("{s} (quiesced)"),
-                (Some(s), _) => s.to_string(),
-                (None, _) => "-".into(),
-            };
-            t.add_row(vec![
-                num(c.id),
-                Cell::new(&c.host),
-                Cell::new(&c.vm),
-                Cell::new(kind),
-                Cell::new(snapshot),
-                Cell::new(format_rfc3339_ms(c.start)),
-                Cell::new(format_rfc3339_ms(c.end)),
-                num(c.events),
-                dur(c.max_us),
-                dur(c.total_us),
-                verdict_cell(c.verdict, style),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-    }
-
-    if !r.windows.is_empty() {
-        writeln!(out, "\nBackup windows (snapshot create → consolidate)")?;
-        let mut t = new_table(
-            style,
-            &[
-                "host",
-                "vm",
-                "snapshot",
-                "created (UTC)",
-                "consolidated (UTC)",
-                "snapshot lifetime",
-                "max",
-                "verdict",
-            ],
-        );
-        for w in &r.windows {
-            t.add_row(vec![
-                Cell::new(&w.host),
-                Cell::new(&w.vm),
-                Cell::new(w.snapshot.as_deref().unwrap_or("-")),
-                Cell::new(format_rfc3339_ms(w.created)),
-                Cell::new(format_rfc3339_ms(w.consolidated)),
-                num(human_span_ms(w.consolidated - w.created)),
-                dur(w.max_us),
-                verdict_cell(w.verdict, style),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-    }
-
-    let mut top: Vec<_> = r.listed().collect();
-    if !top.is_empty() && style.top > 0 {
-        top.sort_by(|a, b| b.stun_us.cmp(&a.stun_us).then(a.time.cmp(&b.time)));
-        top.truncate(style.top);
-        writeln!(out, "\nTop {} stun{}", top.len(), plural(top.len() as u64))?;
-        let mut t = new_table(
-            style,
-            &[
-                "stun",
-                "us",
-                "verdict",
-                "time (UTC)",
-                "host",
-                "vm",
-                "kind",
-                "#",
-                "file:line",
-            ],
-        );
-        for e in top {
-            let time = format_rfc3339_ms(e.time) + if e.approx_time { " ~" } else { "" };
-            t.add_row(vec![
-                dur(e.stun_us),
-                num(e.stun_us),
-                verdict_cell(e.verdict, style),
-                Cell::new(time),
-                Cell::new(&e.host),
-                Cell::new(&e.vm),
-                Cell::new(e.kind.as_str()),
-                num(e.cluster),
-                // Host and vm already say where; the full source is in tsv/json.
-                Cell::new(format!("{}:{}", short_source(&e.source), e.line)),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-        if r.events.iter().any(|e| e.approx_time) {
-            writeln!(
-                out,
-                "~ year taken from the log's modification time (old log format without a year)"
-            )?;
-        }
-    }
-
-    super::db::write_section(r, style, out)?;
     writeln!(out)?;
-    writeln!(out, "{}", verdict_line(r, style))?;
-    if !r.errors.is_empty() {
-        writeln!(
-            out,
-            "{} input error{}: see standard error.",
-            r.errors.len(),
-            plural(r.errors.len() as u64)
-        )?;
+    verdict(out, &v.verdict, style.width, paint)?;
+    // The errors and notes themselves went to standard error, beside this.
+    if !v.errors.is_empty() {
+        let n = v.errors.len() as u64;
+        let text = format!("{n} input error{}: see standard error.", view::plural(n));
+        prose(out, &text, style.width, "")?;
     }
     Ok(())
 }
 
-fn verdict_line(r: &Report, style: Style) -> String {
-    let s = &r.summary;
-    let paint = |v: Verdict, text: &str| {
-        if style.color {
-            let code = match v {
-                Verdict::Ok => "32",
-                Verdict::Risk => "33",
-                Verdict::Failover => "31",
-            };
-            format!("\x1b[1;{code}m{text}\x1b[0m")
+/// ANSI colour, or none.
+#[derive(Debug, Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn code(v: Verdict) -> &'static str {
+        match v {
+            Verdict::Ok => "32",
+            Verdict::Risk => "33",
+            Verdict::Failover => "1;31",
+        }
+    }
+
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.0 && !code.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_owned()
         }
-    };
-    let Some(rec) = s.recommended_qos_s else {
-        let logs: u64 = r.inputs.iter().map(|i| i.logs).sum();
-        return format!("Verdict: no stun events in {logs} log{}.", plural(logs));
-    };
-    let q = secs(r.qos.us);
-    let mut line = if s.failover > 0 {
-        format!(
-            "{}: {} stun{} at or above the QoS ({q}), enough to fail over any mirror; longest {}.",
-            paint(Verdict::Failover, "Verdict: FAILOVER"),
-            s.failover,
-            plural(s.failover),
-            human_us(s.max_us)
-        )
-    } else if s.risk > 0 {
-        format!(
-            "{}: {} stun{} at or above Q/2 ({}), enough to fail over an idle mirror; longest {}.",
-            paint(Verdict::Risk, "Verdict: RISK"),
-            s.risk,
-            plural(s.risk),
-            secs(r.qos.us / 2),
-            human_us(s.max_us)
-        )
-    } else {
-        format!(
-            "{}: longest stun {} is under Q/2 ({}).",
-            paint(Verdict::Ok, "Verdict: OK"),
-            human_us(s.max_us),
-            secs(r.qos.us / 2)
-        )
-    };
-    line.push_str(&format!(" Recommended QoS: {rec} s."));
-    line.extend(super::db::verdict_sentence(&r.db));
-    if rec > QOS_WARN_S {
-        line.push_str(&format!(
-            " That is over {QOS_WARN_S} s, which causes problems of its own: fix the stun's cause (storage latency, snapshot age, backup timing) instead."
-        ));
     }
-    line
 }
 
-/// The file part of a source: `…!esx-h/…/db1/vmware-2.log.gz` → `vmware-2.log.gz`.
-fn short_source(source: &str) -> &str {
-    source.rsplit(['/', '!']).next().unwrap_or(source)
+/// Writes prose wrapped at spaces to the width, `indent` before each line.
+fn prose(out: &mut dyn Write, text: &str, limit: Option<usize>, indent: &str) -> io::Result<()> {
+    let inner = limit.map(|w| w.saturating_sub(indent.len()).max(1));
+    for line in wrap(text, inner) {
+        writeln!(out, "{indent}{line}")?;
+    }
+    Ok(())
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
+fn section(out: &mut dyn Write, s: &Section, limit: Option<usize>, paint: Paint) -> io::Result<()> {
+    for line in wrap(&s.title, limit) {
+        writeln!(out, "{}", paint.wrap("1", &line))?;
+    }
+    let mut shortened = BTreeMap::new();
+    match layout::plan(s, limit) {
+        Plan::Table { cols, widths, gap } => {
+            let grid = Grid {
+                s,
+                cols,
+                widths,
+                gap: " ".repeat(gap),
+            };
+            grid.write(out, paint, &mut shortened)?;
+        }
+        Plan::Records => records(out, s, paint)?,
+    }
+    for note in &s.notes {
+        prose(out, note, limit, "")?;
+    }
+    if !shortened.is_empty() {
+        writeln!(out, "Shortened above:")?;
+        for (short, full) in shortened {
+            listing(out, &short, &full, limit)?;
+        }
+    }
+    Ok(())
+}
+
+/// A shortened name and the whole of it: on one line when it fits, else
+/// the whole text below, indented and wrapped at its spaces (a long log
+/// message is prose; a name without spaces stays whole).
+fn listing(out: &mut dyn Write, short: &str, full: &str, limit: Option<usize>) -> io::Result<()> {
+    let one = format!("  {short}  {full}");
+    if limit.is_none_or(|w| width(&one) <= w) {
+        return writeln!(out, "{one}");
+    }
+    writeln!(out, "  {short}")?;
+    prose(out, full, limit, "      ")
+}
+
+/// A section laid out as a table: which columns, how wide, how far apart.
+struct Grid<'a> {
+    s: &'a Section,
+    cols: Vec<usize>,
+    widths: Vec<usize>,
+    gap: String,
+}
+
+impl Grid<'_> {
+    /// The header, a rule under it, the rows; names too wide for their
+    /// column are shortened and remembered in `shortened` (short → full).
+    fn write(
+        &self,
+        out: &mut dyn Write,
+        paint: Paint,
+        shortened: &mut BTreeMap<String, String>,
+    ) -> io::Result<()> {
+        let heads: Vec<Cell> = self
+            .cols
+            .iter()
+            .map(|&c| Cell {
+                text: self.s.columns[c].head.to_owned(),
+                verdict: None,
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            self.line(&heads, Paint(false), &mut BTreeMap::new())
+        )?;
+        let rule: Vec<String> = self.widths.iter().map(|&w| "─".repeat(w)).collect();
+        writeln!(out, "{}", rule.join(&self.gap))?;
+        for r in &self.s.rows {
+            let cells: Vec<Cell> = self
+                .cols
+                .iter()
+                .map(|&c| r.get(c).cloned().unwrap_or_else(Cell::blank))
+                .collect();
+            writeln!(out, "{}", self.line(&cells, paint, shortened))?;
+        }
+        Ok(())
+    }
+
+    /// One line: each cell padded to its column (numbers to the right),
+    /// shortened with `…` when a name is too wide, coloured by verdict.
+    fn line(
+        &self,
+        cells: &[Cell],
+        paint: Paint,
+        shortened: &mut BTreeMap<String, String>,
+    ) -> String {
+        let mut line = String::new();
+        for (i, ((&c, &w), cell)) in self.cols.iter().zip(&self.widths).zip(cells).enumerate() {
+            let mut text = cell.text.clone();
+            if width(&text) > w {
+                text = elide(&cell.text, w);
+                shortened.insert(text.clone(), cell.text.clone());
+            }
+            let pad = " ".repeat(w.saturating_sub(width(&text)));
+            let shown = match cell.verdict {
+                Some(v) => paint.wrap(Paint::code(v), &text),
+                None => text,
+            };
+            if i > 0 {
+                line.push_str(&self.gap);
+            }
+            if self.s.columns[c].right {
+                line.push_str(&pad);
+                line.push_str(&shown);
+            } else {
+                line.push_str(&shown);
+                line.push_str(&pad);
+            }
+        }
+        line.trim_end().to_owned()
+    }
+}
+
+/// The last resort for a very narrow terminal: one block per row.
+fn records(out: &mut dyn Write, s: &Section, paint: Paint) -> io::Result<()> {
+    let label = s.columns.iter().map(|c| width(c.head)).max().unwrap_or(0);
+    for (n, r) in s.rows.iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        for (c, cell) in s.columns.iter().zip(r) {
+            let pad = " ".repeat(label - width(c.head));
+            let shown = match cell.verdict {
+                Some(v) => paint.wrap(Paint::code(v), &cell.text),
+                None => cell.text.clone(),
+            };
+            writeln!(out, "  {}{pad}  {shown}", c.head)?;
+        }
+    }
+    Ok(())
+}
+
+fn verdict(
+    out: &mut dyn Write,
+    v: &VerdictLine,
+    limit: Option<usize>,
+    paint: Paint,
+) -> io::Result<()> {
+    let lines = wrap(&format!("{}: {}", v.head, v.text), limit);
+    for (i, line) in lines.iter().enumerate() {
+        // The head is coloured (bold) on the first line; the rest plain.
+        if i == 0 && line.starts_with(&v.head) {
+            let code = match v.level {
+                Some(l) => format!("1;{}", Paint::code(l).trim_start_matches("1;")),
+                None => "1".to_owned(),
+            };
+            let rest = &line[v.head.len()..];
+            writeln!(out, "{}{rest}", paint.wrap(&code, &v.head))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
 }

@@ -4,13 +4,13 @@ use std::io::{self, Write};
 
 use super::COLUMNS;
 use crate::analyze::{Event, Report};
-use crate::time::{Rfc3339, format_rfc3339_ms};
+use crate::zone::Zone;
 
-fn fields(e: &Event) -> [String; 9] {
+fn fields(e: &Event, zone: &Zone) -> [String; 9] {
     [
         e.stun_us.to_string(),
         e.verdict.to_string(),
-        format_rfc3339_ms(e.time),
+        zone.rfc3339(e.time).to_string(),
         e.host.to_string(),
         e.vm.to_string(),
         e.kind.as_str().to_owned(),
@@ -21,7 +21,7 @@ fn fields(e: &Event) -> [String; 9] {
 }
 
 /// One event per line, tab-separated: `sort -nr` puts the longest first.
-pub fn tsv(report: &Report, header: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn tsv(report: &Report, header: bool, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
     if header {
         writeln!(out, "{}", COLUMNS.join("\t"))?;
     }
@@ -33,7 +33,7 @@ pub fn tsv(report: &Report, header: bool, out: &mut dyn Write) -> io::Result<()>
             "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             e.stun_us,
             e.verdict,
-            Rfc3339(e.time),
+            zone.rfc3339(e.time),
             e.host,
             e.vm,
             e.kind.as_str(),
@@ -46,10 +46,10 @@ pub fn tsv(report: &Report, header: bool, out: &mut dyn Write) -> io::Result<()>
 }
 
 /// RFC 4180: header always, fields quoted when they hold `,` `"` or a line break.
-pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn csv(report: &Report, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
     write!(out, "{}\r\n", COLUMNS.join(","))?;
     for e in report.listed() {
-        let row: Vec<String> = fields(e).iter().map(|f| quote(f)).collect();
+        let row: Vec<String> = fields(e, zone).iter().map(|f| quote(f)).collect();
         write!(out, "{}\r\n", row.join(","))?;
     }
     Ok(())

@@ -271,11 +271,11 @@ rows = []
 for name, tgt, ok in (("tree-rg", "<= 1.1", lambda r: r <= 1.1),
                       ("tgz-inflate", "<= 0.75", lambda r: r <= 0.75),
                       ("tgz-pigz", "<= 0.65", lambda r: r <= 0.65)):
-    m, lo, hi, n = pairs(name)
+    med, lo, hi, n = pairs(name)
     label = {"tree-rg": "tree: stunscan / rg -F Unstun",
              "tgz-inflate": "bundle: stunscan / bare single-stream inflate",
              "tgz-pigz": "bundle: stunscan / pigz -dc"}[name]
-    rows.append((f"{label}, median of {n} pairs", f"{m:.2f} x ({lo:.2f}-{hi:.2f})", tgt, ok(m)))
+    rows.append((f"{label}, median of {n} pairs", f"{med:.2f} x ({lo:.2f}-{hi:.2f})", tgt, ok(med)))
 # Dense stuns: above the fixed 64 MB, per event (the measure), and
 # the marginal cost per event between 100,000 and 200,000 stuns.
 for kind in ("tgz", "tree"):

@@ -10,8 +10,36 @@
 use std::fmt::Write;
 
 /// A host, VM or source name, already escaped: shared by every event,
-/// cluster and window that carries it instead of copied into each.
-pub type Name = std::sync::Arc<str>;
+/// cluster and window that carries it instead of copied into each. A thin
+/// pointer (8 bytes, one allocation holding count, length and text), not a
+/// fat `Arc<str>` (16 bytes): every event carries four of them, and the
+/// empty name (no raw line kept) allocates nothing.
+pub type Name = arcstr::ArcStr;
+
+/// A part of a [`Name`] that shares its allocation (16 bytes, no copy of
+/// the text): a log's directory and directory name are prefixes and pieces
+/// of its source path, so one allocation per log holds all three.
+pub type Part = arcstr::Substr;
+
+/// `suffix` as a [`Part`] of `whole` when `whole` ends with it, else a
+/// copy.
+pub fn suffix_part(whole: &Part, suffix: &str) -> Part {
+    if whole.ends_with(suffix) {
+        whole.substr(whole.len() - suffix.len()..)
+    } else {
+        Part::from(suffix)
+    }
+}
+
+/// `prefix` as a [`Part`] of `whole` when `whole` starts with it, else a
+/// copy.
+pub fn prefix_part(whole: &Name, prefix: &str) -> Part {
+    if whole.len() <= u32::MAX as usize && whole.starts_with(prefix) {
+        Part::from(whole.clone()).substr(..prefix.len())
+    } else {
+        Part::from(prefix)
+    }
+}
 
 /// Escapes `bytes` for display:
 /// - valid UTF-8 passes through, except control characters (C0, DEL, C1)
@@ -22,6 +50,13 @@ pub type Name = std::sync::Arc<str>;
 /// Backslashes themselves are left alone so that Windows paths stay
 /// readable; the escape is for safety, not for a reversible encoding.
 pub fn escape_bytes(bytes: &[u8]) -> String {
+    // Names and paths are nearly always printable ASCII: one vectorised
+    // check and a copy instead of a walk over every character.
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b))
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -37,7 +72,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 /// [`escape_bytes`] for text that is already a `str` (e.g. a path that was
 /// valid UTF-8): the same rules for control characters.
 pub fn escape_str(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(needs_escape) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 8);

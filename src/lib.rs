@@ -89,6 +89,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let select = input::Select {
         globs: glob_set(&args.glob)?,
         db_zone: args.db_tz.clone().unwrap_or_default(),
+        keep_text: args.format == Some(Format::Raw),
     };
     let (since, until) = match time_window(&args) {
         Ok(w) => w,

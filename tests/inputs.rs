@@ -357,3 +357,34 @@ fn standard_input_is_the_vm_stdin() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(vm_field(&v, "vm"), ["db1"]);
 }
+
+/// Directories are read while they are walked (files handed out as soon as
+/// they are certain to be read); with a progress bar they are walked first.
+/// Both must yield the same logs, in the same order, with the same notes.
+#[test]
+fn reading_while_walking_gives_what_walking_first_gives() {
+    use stunscan::input::{InputPath, collect};
+    let all = [
+        "fixtures",
+        UNPACKED,
+        FRAGS,
+        "fixtures/downloads",
+        "fixtures/bundles",
+    ];
+    for set in [&all[..], &all[1..3], &all[3..]] {
+        let inputs: Vec<InputPath> = set
+            .iter()
+            .map(|p| InputPath::Path(root().join(p)))
+            .collect();
+        let walked_first = collect(&inputs, true, &Default::default());
+        let streamed = collect(&inputs, false, &Default::default());
+        let key = |c: &stunscan::input::Collected| {
+            format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                c.logs, c.errors, c.notes, c.inputs, c.vmx_names
+            )
+        };
+        assert_eq!(key(&walked_first), key(&streamed), "{set:?}");
+        assert!(!streamed.logs.is_empty());
+    }
+}

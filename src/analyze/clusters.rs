@@ -10,6 +10,7 @@
 
 use super::report::{Kind, KindSource};
 use super::vms::Item;
+use crate::escape::Name;
 use crate::line::{OpKind, Phase};
 use crate::scan::{Op, RecordKind};
 use crate::time::EpochMs;
@@ -33,7 +34,7 @@ pub(super) struct Draft {
     pub(super) end: EpochMs,
     pub(super) kind: Kind,
     pub(super) source: KindSource,
-    pub(super) snapshot: Option<String>,
+    pub(super) snapshot: Option<Name>,
     pub(super) quiesced: Option<bool>,
 }
 
@@ -42,7 +43,7 @@ pub(super) struct Draft {
 struct Mark {
     kind: Kind,
     time: EpochMs,
-    snapshot: Option<String>,
+    snapshot: Option<Name>,
     quiesced: Option<bool>,
 }
 

@@ -19,8 +19,8 @@ use rayon::prelude::*;
 
 pub use report::{Cluster, Event, HostReport, Kind, KindSource, Report, Summary, VmReport, Window};
 
-use crate::escape::Name;
-use crate::input::{Collected, Notice};
+use crate::escape::{Name, Part};
+use crate::input::{Collected, LogFile, Notice};
 use crate::qos::Qos;
 use crate::scan::RecordKind;
 use crate::time::{EpochMs, format_rfc3339_ms};
@@ -45,73 +45,127 @@ impl Options {
 }
 
 /// Where a VM is after it was built.
-enum Stage<'a> {
+enum Stage {
     Done(VmOut),
     /// Waits for the other folders of its name.
-    Later(vms::Vm<'a>),
+    Later,
     /// Not chosen by `--vm`.
     Skipped,
 }
 
-/// One VM, analysed, before its clusters are numbered.
+/// One VM, analysed, before its clusters are numbered. Its events are kept
+/// compact ([`Ev`], 40 bytes) until the report lays them out as [`Event`]s
+/// (72 bytes) in their final order: the two coexist while the report is
+/// assembled, so the smaller the first, the lower the peak.
 struct VmOut {
     host: Name,
     vm: Name,
-    dir: String,
-    /// Reported clusters with their reported events.
-    clusters: Vec<(clusters::Draft, Vec<Event>)>,
+    dir: Part,
+    /// The source and host of each of its logs that holds a reported stun.
+    logs: Vec<(Name, Name)>,
+    /// Reported clusters, in time order.
+    clusters: Vec<ClusterOut>,
+    /// The reported events, cluster after cluster.
+    events: Vec<Ev>,
     /// Stuns outside `--since`/`--until`.
     out_of_scope: u64,
 }
 
+/// A reported cluster before it is numbered: what its events do not say.
+struct ClusterOut {
+    snapshot: Option<Name>,
+    /// Its events in [`VmOut::events`].
+    events: u32,
+    kind: Kind,
+    source: KindSource,
+    quiesced: Option<bool>,
+}
+
+/// A reported stun, before it is an [`Event`].
+struct Ev {
+    time: EpochMs,
+    line: u64,
+    us: u64,
+    text: Name,
+    /// Index into [`VmOut::logs`].
+    log: u32,
+    approx: bool,
+}
+
 pub fn analyze(collected: Collected, opts: &Options) -> Report {
     let Collected {
-        logs,
+        mut logs,
         vmx_names,
         errors,
         mut notes,
         inputs,
         ..
     } = collected;
-    let groups = vms::assemble(&logs);
+    let ranges = vms::assemble(&mut logs);
+    let mut groups: Vec<&mut [LogFile]> = Vec::with_capacity(ranges.len());
+    let mut rest: &mut [LogFile] = &mut logs;
+    for r in &ranges {
+        let (group, tail) = std::mem::take(&mut rest).split_at_mut(r.len());
+        groups.push(group);
+        rest = tail;
+    }
+    drop(ranges);
     let chooses = |vm: &vms::Vm| {
         opts.vm.is_empty()
             || opts
                 .vm
                 .iter()
-                .any(|m| m.is_match(&*vm.vm) || vm.dir_names.iter().any(|d| m.is_match(d)))
+                .any(|m| m.is_match(&*vm.vm) || vm.dir_names().any(|d| m.is_match(d)))
     };
-    // VMs are analysed as soon as they are built, so that only their
-    // events stay in memory; those outside a datastore that carry a
-    // displayName wait, as another folder may hold copies of their stuns.
-    let built: Vec<(Stage, String, Vec<Notice>)> = groups
-        .par_iter()
-        .map(|dirs| {
+    // VMs are analysed as soon as they are built, and their records freed,
+    // so that only their events stay in memory; those outside a datastore
+    // that carry a displayName wait, as another folder may hold copies of
+    // their stuns.
+    let built: Vec<(Stage, Name, Vec<Notice>)> = groups
+        .par_iter_mut()
+        .map(|logs| {
             let mut notes = Vec::new();
-            let vm = vms::build(dirs, &vmx_names, &mut notes);
-            let name = vm.vm.to_string();
+            let vm = vms::build(logs, &vmx_names, &mut notes);
+            let name = vm.vm.clone();
             let stage = if vm.named && !vm.on_datastore {
-                Stage::Later(vm)
+                Stage::Later
             } else if chooses(&vm) {
                 Stage::Done(analyse_vm(vm, opts))
             } else {
                 Stage::Skipped
             };
+            if !matches!(stage, Stage::Later) {
+                for l in logs.iter_mut() {
+                    l.entries = Vec::new();
+                }
+            }
             (stage, name, notes)
         })
         .collect();
-    let mut seen = Vec::new();
-    let mut chosen = Vec::new();
+    let mut seen = Vec::with_capacity(built.len());
     let mut later = Vec::new();
-    for (stage, name, n) in built {
-        seen.push(name);
-        notes.extend(n);
-        match stage {
-            Stage::Done(v) => chosen.push(v),
-            Stage::Later(vm) => later.push(vm),
-            Stage::Skipped => {}
-        }
-    }
+    // Collected in place: the analysed VMs take the room of `built`.
+    let mut chosen: Vec<VmOut> = built
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (stage, name, n))| {
+            seen.push(name);
+            notes.extend(n);
+            match stage {
+                Stage::Done(v) => Some(v),
+                Stage::Later => {
+                    later.push(i);
+                    None
+                }
+                Stage::Skipped => None,
+            }
+        })
+        .collect();
+    // Built again (their notes were taken the first time).
+    let mut later: Vec<vms::Vm> = later
+        .into_iter()
+        .map(|i| vms::build(&*groups[i], &vmx_names, &mut Vec::new()))
+        .collect();
     vms::drop_copies_across(&mut later, &mut notes);
     chosen.extend(
         later
@@ -120,7 +174,11 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
             .map(|vm| analyse_vm(vm, opts))
             .collect::<Vec<_>>(),
     );
+    // The events hold what they need of the logs (shared names).
+    drop(groups);
+    drop(logs);
     note_filters(opts, &seen, &chosen, &mut notes);
+    drop(seen);
     chosen.sort_by(|a, b| (&a.host, &a.vm, &a.dir).cmp(&(&b.host, &b.vm, &b.dir)));
     let skipped = inputs.iter().map(|i| i.skipped_stun_lines).sum();
     assemble_report(chosen, opts, inputs, errors, notes, skipped)
@@ -129,45 +187,62 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
 /// Clusters one VM's timeline and keeps the events in scope.
 fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
     let drafts = clusters::clusters(&vm.timeline, opts.gap_ms);
+    let in_scope = drafts
+        .iter()
+        .flat_map(|d| &d.stuns)
+        .filter(|&&i| opts.in_scope(vm.timeline[i].time))
+        .count();
     let mut out_of_scope = 0;
-    let mut kept = Vec::new();
+    let mut events = Vec::with_capacity(in_scope);
+    let mut clusters = Vec::with_capacity(drafts.len());
+    // Index in `logs` of each log of the VM, once it holds a reported stun.
+    let mut log_at: Vec<u32> = vec![u32::MAX; vm.logs.len()];
+    let mut logs = Vec::new();
     for d in drafts {
-        let events: Vec<Event> = d
-            .stuns
-            .iter()
-            .filter_map(|&i| {
-                let item = &vm.timeline[i];
-                let RecordKind::Stun { us, text } = item.kind else {
-                    return None;
-                };
-                if !opts.in_scope(item.time) {
-                    out_of_scope += 1;
-                    return None;
-                }
-                Some(Event {
-                    time: item.time,
-                    approx_time: item.approx,
-                    stun_us: *us,
-                    verdict: opts.qos.verdict(*us),
-                    host: item.host.clone(),
-                    vm: vm.vm.clone(),
-                    cluster: 0,
-                    kind: d.kind,
-                    source: item.log.source.clone(),
-                    line: item.line,
-                    text: text.clone(),
-                })
-            })
-            .collect();
-        if !events.is_empty() {
-            kept.push((d, events));
+        let before = events.len();
+        for &i in &d.stuns {
+            let item = &vm.timeline[i];
+            let RecordKind::Stun { us, text } = item.kind else {
+                continue;
+            };
+            if !opts.in_scope(item.time) {
+                out_of_scope += 1;
+                continue;
+            }
+            let at = &mut log_at[item.log as usize];
+            if *at == u32::MAX {
+                *at = logs.len() as u32;
+                let host = vm.hosts[item.log as usize].clone();
+                logs.push((vm.log(item).source.clone(), host));
+            }
+            events.push(Ev {
+                time: item.time,
+                line: item.line,
+                us: *us,
+                text: text.clone(),
+                log: *at,
+                approx: item.approx,
+            });
+        }
+        if events.len() > before {
+            clusters.push(ClusterOut {
+                snapshot: d.snapshot,
+                events: (events.len() - before) as u32,
+                kind: d.kind,
+                source: d.source,
+                quiesced: d.quiesced,
+            });
         }
     }
+    clusters.shrink_to_fit();
+    logs.shrink_to_fit();
     VmOut {
         host: vm.host,
         vm: vm.vm,
         dir: vm.dir,
-        clusters: kept,
+        logs,
+        clusters,
+        events,
         out_of_scope,
     }
 }
@@ -187,24 +262,41 @@ fn assemble_report(
         errors,
         notes,
         hosts: Vec::new(),
-        vms: Vec::new(),
-        clusters: Vec::new(),
+        vms: Vec::with_capacity(vms.len()),
+        clusters: Vec::with_capacity(vms.iter().map(|v| v.clusters.len()).sum()),
         windows: Vec::new(),
-        events: Vec::new(),
+        events: Vec::with_capacity(vms.iter().map(|v| v.events.len()).sum()),
         summary: stats::summary(&[], &[], 0),
         min_us: opts.min_us,
         db: Default::default(),
     };
-    for mut v in vms {
+    for v in vms {
         let first = report.clusters.len();
         let first_event = report.events.len();
-        for (d, mut events) in std::mem::take(&mut v.clusters) {
+        let mut evs = v.events.into_iter();
+        for c in v.clusters {
             let id = report.clusters.len() as u64 + 1;
-            report.clusters.push(cluster(id, &v, &d, &events, opts));
-            for e in &mut events {
-                e.cluster = id;
-            }
-            report.events.append(&mut events);
+            let at = report.events.len();
+            report
+                .events
+                .extend(evs.by_ref().take(c.events as usize).map(|e| {
+                    let (source, host) = &v.logs[e.log as usize];
+                    Event {
+                        time: e.time,
+                        approx_time: e.approx,
+                        stun_us: e.us,
+                        verdict: opts.qos.verdict(e.us),
+                        host: host.clone(),
+                        vm: v.vm.clone(),
+                        cluster: id,
+                        kind: c.kind,
+                        source: source.clone(),
+                        line: e.line,
+                        text: e.text,
+                    }
+                }));
+            let events = &report.events[at..];
+            report.clusters.push(cluster(id, &c, events, opts));
         }
         let ws = windows::windows(&report.clusters[first..], &opts.qos);
         report.windows.extend(ws);
@@ -218,24 +310,24 @@ fn assemble_report(
     report
 }
 
-fn cluster(id: u64, v: &VmOut, d: &clusters::Draft, events: &[Event], opts: &Options) -> Cluster {
+/// A numbered cluster from its (non-empty) events.
+fn cluster(id: u64, c: &ClusterOut, events: &[Event], opts: &Options) -> Cluster {
     let max_us = events.iter().map(|e| e.stun_us).max().unwrap_or(0);
-    let (snapshot, quiesced) = match d.kind {
-        Kind::Create => (d.snapshot.clone(), d.quiesced),
+    let (snapshot, quiesced) = match c.kind {
+        Kind::Create => (c.snapshot.clone(), c.quiesced),
         _ => (None, None),
     };
+    let (first, last) = (events.first(), events.last());
     Cluster {
         id,
-        host: events
-            .first()
-            .map_or_else(|| v.host.clone(), |e| e.host.clone()),
-        vm: v.vm.clone(),
-        kind: d.kind,
-        kind_source: d.source,
+        host: first.map_or_else(|| arcstr::literal!("-"), |e| e.host.clone()),
+        vm: first.map_or_else(Name::new, |e| e.vm.clone()),
+        kind: c.kind,
+        kind_source: c.source,
         snapshot,
         quiesced,
-        start: events.first().map_or(d.start, |e| e.time),
-        end: events.last().map_or(d.end, |e| e.time),
+        start: first.map_or(0, |e| e.time),
+        end: last.map_or(0, |e| e.time),
         events: events.len() as u64,
         max_us,
         total_us: events.iter().fold(0u64, |a, e| a.saturating_add(e.stun_us)),
@@ -245,9 +337,9 @@ fn cluster(id: u64, v: &VmOut, d: &clusters::Draft, events: &[Event], opts: &Opt
 
 /// Notes for filters that chose nothing: a `--vm` that matched no VM
 /// (listing those seen), a time window that held no stun.
-fn note_filters(opts: &Options, seen: &[String], chosen: &[VmOut], notes: &mut Vec<Notice>) {
+fn note_filters(opts: &Options, seen: &[Name], chosen: &[VmOut], notes: &mut Vec<Notice>) {
     if !opts.vm.is_empty() && chosen.is_empty() && !seen.is_empty() {
-        let mut names = seen.to_vec();
+        let mut names: Vec<&str> = seen.iter().map(|n| n.as_str()).collect();
         names.sort();
         names.dedup();
         let more = names.len().saturating_sub(20);

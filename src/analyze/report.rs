@@ -3,7 +3,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::escape::Name;
+use crate::escape::{Name, Part};
 use crate::input::{InputSummary, Notice};
 use crate::qos::{Qos, Verdict};
 use crate::time::{EpochMs, format_rfc3339_ms};
@@ -50,7 +50,7 @@ fn ser_time<S: Serializer>(ms: &EpochMs, s: S) -> Result<S::Ok, S::Error> {
 pub struct VmReport {
     pub host: Name,
     pub vm: Name,
-    pub dir: String,
+    pub dir: Part,
     pub events: u64,
     pub p50_us: u64,
     pub p90_us: u64,
@@ -82,7 +82,7 @@ pub struct Cluster {
     pub vm: Name,
     pub kind: Kind,
     pub kind_source: KindSource,
-    pub snapshot: Option<String>,
+    pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
     #[serde(serialize_with = "ser_time")]
     pub start: EpochMs,
@@ -98,7 +98,7 @@ pub struct Cluster {
 pub struct Window {
     pub host: Name,
     pub vm: Name,
-    pub snapshot: Option<String>,
+    pub snapshot: Option<Name>,
     pub create_cluster: u64,
     pub consolidate_cluster: u64,
     #[serde(serialize_with = "ser_time")]

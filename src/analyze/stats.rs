@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::report::{Event, HostReport, Summary, VmReport};
-use crate::escape::Name;
+use crate::escape::{Name, Part};
 use crate::qos::{self, Verdict};
 
 /// The nearest-rank percentile `per_mille`/1000 of sorted values.
@@ -48,14 +48,14 @@ impl Tally {
     }
 }
 
-pub(super) fn vm_report(host: &Name, vm: &Name, dir: &str, events: &[Event]) -> VmReport {
+pub(super) fn vm_report(host: &Name, vm: &Name, dir: &Part, events: &[Event]) -> VmReport {
     let t = Tally::of(events.iter());
     let mut sorted: Vec<u64> = events.iter().map(|e| e.stun_us).collect();
     sorted.sort_unstable();
     VmReport {
         host: host.clone(),
         vm: vm.clone(),
-        dir: dir.to_owned(),
+        dir: dir.clone(),
         events: t.events,
         p50_us: nearest_rank(&sorted, 500),
         p90_us: nearest_rank(&sorted, 900),

@@ -12,22 +12,23 @@
 //! time and length are one stun, and a directory left with none of its own
 //! is a copy and is dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
-use crate::escape::Name;
-use crate::input::{LogFile, Notice};
+use crate::escape::{Name, Part};
+use crate::input::{LogFile, Notice, Says};
 use crate::scan::RecordKind;
 use crate::time::EpochMs;
 
-/// One record of a VM's timeline.
+/// One record of a VM's timeline (32 bytes: one per stun and marker of the
+/// VM being analysed).
 pub(super) struct Item<'a> {
     pub(super) time: EpochMs,
-    pub(super) approx: bool,
-    pub(super) log: &'a LogFile,
-    /// The host of the log it came from.
-    pub(super) host: Name,
     pub(super) line: u64,
     pub(super) kind: &'a RecordKind,
+    /// The log it came from: an index into [`Vm::logs`].
+    pub(super) log: u32,
+    pub(super) approx: bool,
 }
 
 /// One VM, assembled.
@@ -35,10 +36,12 @@ pub(super) struct Vm<'a> {
     pub(super) host: Name,
     pub(super) vm: Name,
     /// The directory key of its first log (the display path).
-    pub(super) dir: String,
-    /// The names of its directories, for `--vm`.
-    pub(super) dir_names: Vec<String>,
-    /// Every record, in time order, duplicates of copied logs removed.
+    pub(super) dir: Part,
+    /// Its logs, by directory.
+    pub(super) logs: &'a [LogFile],
+    /// The host of each of its logs.
+    pub(super) hosts: Vec<Name>,
+    /// Every stun and marker, in time order, duplicates of copied logs removed.
     pub(super) timeline: Vec<Item<'a>>,
     /// Its name came from the log or a `.vmx` (not from a path).
     pub(super) named: bool,
@@ -46,39 +49,15 @@ pub(super) struct Vm<'a> {
     pub(super) on_datastore: bool,
 }
 
-/// What a log says about itself: the latest displayName and Hostname.
-#[derive(Default)]
-struct Says {
-    name: Option<(EpochMs, String)>,
-    host: Option<(EpochMs, String)>,
-}
-
-impl Says {
-    fn of(log: &LogFile) -> Says {
-        let mut s = Says::default();
-        for e in &log.entries {
-            let slot = match &e.kind {
-                RecordKind::DisplayName(n) => Some((&mut s.name, n)),
-                RecordKind::Hostname(h) => Some((&mut s.host, h)),
-                _ => None,
-            };
-            if let Some((slot, v)) = slot
-                && slot.as_ref().is_none_or(|(t, _)| e.time_ms >= *t)
-            {
-                *slot = Some((e.time_ms, v.clone()));
-            }
-        }
-        s
+impl Vm<'_> {
+    /// The log an item came from.
+    pub(super) fn log(&self, item: &Item) -> &LogFile {
+        &self.logs[item.log as usize]
     }
 
-    fn merge(&mut self, other: Says) {
-        for (mine, theirs) in [(&mut self.name, other.name), (&mut self.host, other.host)] {
-            if let Some(t) = theirs
-                && mine.as_ref().is_none_or(|m| t.0 >= m.0)
-            {
-                *mine = Some(t);
-            }
-        }
+    /// The names of its directories, for `--vm`.
+    pub(super) fn dir_names(&self) -> impl Iterator<Item = &str> {
+        self.logs.iter().filter_map(|l| l.dir_name.as_deref())
     }
 }
 
@@ -90,130 +69,168 @@ fn below_datastore(dir: &str) -> Option<&str> {
     (!below.is_empty()).then_some(below)
 }
 
-/// Logs grouped by directory, then directories grouped into VMs.
-pub(super) fn assemble(logs: &[LogFile]) -> Vec<Vec<(&str, Vec<&LogFile>)>> {
-    let mut by_dir: BTreeMap<&str, Vec<&LogFile>> = BTreeMap::new();
-    for l in logs {
-        by_dir.entry(l.dir.as_str()).or_default().push(l);
-    }
-    let mut vms: BTreeMap<String, Vec<(&str, Vec<&LogFile>)>> = BTreeMap::new();
-    for (dir, files) in by_dir {
+/// Which VM a log belongs to: its path below a datastore, else its
+/// directory and the displayName its folder gives it. Sorted as the VMs are
+/// listed before their (host, name) sort: datastore-less folders first.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum VmKey {
+    Dir(Part, Name),
+    Vmfs(Part),
+}
+
+/// Puts the logs of each VM next to one another — VMs in key order, a VM's
+/// directories in path order, each directory's logs in the order read —
+/// and returns where each VM's logs are. Sorting in place (rather than
+/// grouping into maps of copies) keeps one `LogFile` per log in memory.
+pub(super) fn assemble(logs: &mut [LogFile]) -> Vec<Range<usize>> {
+    // Directories in path order, logs in read order within each.
+    logs.sort_by(|a, b| a.dir.cmp(&b.dir));
+    let mut keys: Vec<VmKey> = Vec::with_capacity(logs.len());
+    let mut at = 0;
+    while at < logs.len() {
+        let end = at + logs[at..].partition_point(|l| l.dir == logs[at].dir);
+        let dir = &logs[at].dir;
         match below_datastore(dir) {
-            Some(below) => vms
-                .entry(format!("vmfs\0{below}"))
-                .or_default()
-                .push((dir, files)),
+            Some(below) => {
+                let key = VmKey::Vmfs(dir.substr(dir.len() - below.len()..));
+                keys.extend(std::iter::repeat_n(key, end - at));
+            }
             None => {
-                for (name, files) in split_by_name(files) {
-                    vms.entry(format!("dir\0{dir}\0{name}"))
-                        .or_default()
-                        .push((dir, files));
-                }
+                let names = names_in_folder(&logs[at..end]);
+                keys.extend(names.into_iter().map(|n| VmKey::Dir(dir.clone(), n)));
             }
         }
+        at = end;
     }
-    vms.into_values().collect()
+    // Stable: within a key, directories stay in path order and logs in
+    // read order.
+    let mut order: Vec<u32> = (0..logs.len() as u32).collect();
+    order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+    permute(logs, &order);
+    let key = |i: usize| &keys[order[i] as usize];
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=order.len() {
+        if i == order.len() || key(i) != key(start) {
+            groups.push(start..i);
+            start = i;
+        }
+    }
+    groups
+}
+
+/// Reorders `items` so that position `i` holds what was at `order[i]`.
+fn permute<T>(items: &mut [T], order: &[u32]) {
+    let mut order: Vec<u32> = order.to_vec();
+    for i in 0..items.len() {
+        // Follow the cycle through `i`, swapping each element into place.
+        let mut cur = i;
+        loop {
+            let from = order[cur] as usize;
+            order[cur] = cur as u32;
+            if from == i {
+                break;
+            }
+            items.swap(cur, from);
+            cur = from;
+        }
+    }
 }
 
 /// Outside a datastore a folder may hold the logs of several VMs (a
-/// downloads folder): its logs are split by the displayName each names.
-/// Logs naming none go with the only VM named there, else stay together.
-fn split_by_name(files: Vec<&LogFile>) -> BTreeMap<String, Vec<&LogFile>> {
-    let mut named: BTreeMap<String, Vec<&LogFile>> = BTreeMap::new();
-    let mut nameless = Vec::new();
-    for f in files {
-        match Says::of(f).name {
-            Some((_, n)) => named.entry(n).or_default().push(f),
-            None => nameless.push(f),
-        }
-    }
-    if nameless.is_empty() {
-        return named;
-    }
-    match named.len() {
-        1 => named.values_mut().for_each(|v| v.append(&mut nameless)),
-        _ => {
-            named.insert(String::new(), nameless);
-        }
-    }
-    named
+/// downloads folder): each log goes with the displayName it names. Logs
+/// naming none go with the only VM named there, else stay together (under
+/// the empty name).
+fn names_in_folder(files: &[LogFile]) -> Vec<Name> {
+    let mut named = files
+        .iter()
+        .filter_map(|f| f.says.name.as_ref().map(|n| &n.1));
+    let only = match named.next() {
+        Some(first) if named.all(|n| n == first) => Some(first.clone()),
+        _ => None,
+    };
+    files
+        .iter()
+        .map(|f| match &f.says.name {
+            Some((_, n)) => n.clone(),
+            None => only.clone().unwrap_or_default(),
+        })
+        .collect()
 }
 
-/// Builds one VM from its directories: names it, merges its timeline and
-/// drops the copies of stuns read twice.
+/// Builds one VM from its logs (by directory): names it, merges its
+/// timeline and drops the copies of stuns read twice.
 pub(super) fn build<'a>(
-    dirs: &[(&'a str, Vec<&'a LogFile>)],
+    logs: &'a [LogFile],
     vmx_names: &BTreeMap<String, String>,
     notes: &mut Vec<Notice>,
 ) -> Vm<'a> {
     let mut says = Says::default();
-    let mut timeline: Vec<Item> = Vec::new();
-    for (_, files) in dirs {
-        for l in files {
-            let log_says = Says::of(l);
-            let host: Name = log_says
-                .host
-                .as_ref()
-                .map(|h| h.1.clone())
-                .or_else(|| l.bundle_host.clone())
-                .unwrap_or_else(|| "-".to_owned())
-                .into();
-            says.merge(log_says);
-            timeline.extend(l.entries.iter().map(|e| Item {
-                time: e.time_ms,
-                approx: e.approx,
-                log: l,
-                host: host.clone(),
-                line: e.line_no,
-                kind: &e.kind,
-            }));
-        }
+    let mut timeline: Vec<Item> = Vec::with_capacity(logs.iter().map(|l| l.entries.len()).sum());
+    let mut hosts = Vec::with_capacity(logs.len());
+    for (i, l) in logs.iter().enumerate() {
+        hosts.push(l.host());
+        says.merge(l.says.clone());
+        timeline.extend(l.entries.iter().map(|e| Item {
+            time: e.time_ms,
+            line: e.line_no,
+            kind: &e.kind,
+            log: i as u32,
+            approx: e.approx,
+        }));
     }
     // Ties in time: newer rotations (lower rank) after older, then by line.
+    let key = |l: &LogFile, time: EpochMs, line: u64| (time, std::cmp::Reverse(l.rank), line);
     timeline.sort_by(|a, b| {
-        let key = |i: &Item<'a>| (i.time, std::cmp::Reverse(i.log.rank), i.line);
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.log.source.cmp(&b.log.source))
+        let (la, lb) = (&logs[a.log as usize], &logs[b.log as usize]);
+        key(la, a.time, a.line)
+            .cmp(&key(lb, b.time, b.line))
+            .then_with(|| la.source.cmp(&lb.source))
     });
-    let (dir, first) = (dirs[0].0, &dirs[0].1[0]);
-    let given = says
-        .name
-        .map(|n| n.1)
-        .or_else(|| dirs.iter().find_map(|(d, _)| vmx_names.get(*d).cloned()));
+    let first = &logs[0];
+    let given = says.name.map(|n| n.1).or_else(|| {
+        logs.iter()
+            .find_map(|l| vmx_names.get(l.dir.as_str()))
+            .map(|n| Name::from(n.as_str()))
+    });
     let named = given.is_some();
     let vm: Name = given
-        .or_else(|| first.dir_name.clone())
-        .unwrap_or_else(|| first.source.to_string())
-        .into();
-    let host: Name = timeline
+        .or_else(|| first.dir_name.as_deref().map(Name::from))
+        .unwrap_or_else(|| first.source.clone());
+    // The host of the log holding the latest record that names one.
+    let host: Name = logs
         .iter()
-        .rev()
-        .map(|i| i.host.clone())
-        .find(|h| &**h != "-")
-        .or_else(|| says.host.map(|h| h.1.into()))
-        .unwrap_or_else(|| "-".into());
-    drop_copied_stuns(&mut timeline, &vm, notes);
-    Vm {
+        .zip(&hosts)
+        .filter(|(l, h)| l.last.is_some() && &***h != "-")
+        .max_by(|(a, _), (b, _)| {
+            let (ta, la) = a.last.unwrap_or_default();
+            let (tb, lb) = b.last.unwrap_or_default();
+            key(a, ta, la)
+                .cmp(&key(b, tb, lb))
+                .then_with(|| a.source.cmp(&b.source))
+        })
+        .map(|(_, h)| h.clone())
+        .or_else(|| says.host.map(|h| h.1))
+        .unwrap_or_else(|| arcstr::literal!("-"));
+    let mut vm = Vm {
         host,
         vm,
-        dir: dir.to_owned(),
-        dir_names: dirs
-            .iter()
-            .flat_map(|(_, f)| f.iter().filter_map(|l| l.dir_name.clone()))
-            .collect(),
+        dir: first.dir.clone(),
+        logs,
+        hosts,
         timeline,
         named,
-        on_datastore: below_datastore(dir).is_some(),
-    }
+        on_datastore: below_datastore(&first.dir).is_some(),
+    };
+    drop_copied_stuns(&mut vm, notes);
+    vm
 }
 
 /// Outside datastores: stuns of an earlier VM of the same displayName at
 /// the same time and length are dropped from later ones, and a VM left
 /// without stuns of its own is dropped (its logs were copies).
 pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
-    let mut seen: std::collections::HashMap<Name, std::collections::HashSet<(EpochMs, u64)>> =
-        Default::default();
+    let mut seen: HashMap<Name, std::collections::HashSet<(EpochMs, u64)>> = Default::default();
     let mut gone = vec![false; vms.len()];
     for (i, vm) in vms.iter_mut().enumerate() {
         if vm.on_datastore || !vm.named {
@@ -238,7 +255,7 @@ pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
         }
         gone[i] = dropped as u64 == stuns;
         notes.push(Notice {
-            source: vm.dir.clone(),
+            source: vm.dir.to_string(),
             message: format!(
                 "{dropped} stun{} also found in another folder of VM {}: counted once{}",
                 if dropped == 1 { "" } else { "s" },
@@ -258,34 +275,41 @@ pub(super) fn drop_copies_across(vms: &mut Vec<Vm>, notes: &mut Vec<Notice>) {
 /// Two stuns of one VM at the same time with the same length, from two
 /// different files, are one stun read twice (copies of a log that are not
 /// byte-identical: taken at different times, or rotated since).
-fn drop_copied_stuns(timeline: &mut Vec<Item>, vm: &str, notes: &mut Vec<Notice>) {
+fn drop_copied_stuns(vm: &mut Vm, notes: &mut Vec<Notice>) {
+    let logs = vm.logs;
     let mut dropped = 0u64;
-    let mut example: Option<(Name, Name)> = None;
-    let mut first: std::collections::HashMap<(EpochMs, u64), Name> = Default::default();
-    timeline.retain(|i| {
+    let mut example: Option<(u32, u32)> = None;
+    let mut first: HashMap<(EpochMs, u64), u32> = Default::default();
+    vm.timeline.retain(|i| {
         let RecordKind::Stun { us, .. } = i.kind else {
             return true;
         };
         match first.entry((i.time, *us)) {
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i.log.source.clone());
+                v.insert(i.log);
                 true
             }
             // The same file may hold one stun value twice at one time.
-            std::collections::hash_map::Entry::Occupied(o) if *o.get() == i.log.source => true,
+            std::collections::hash_map::Entry::Occupied(o)
+                if logs[*o.get() as usize].source == logs[i.log as usize].source =>
+            {
+                true
+            }
             std::collections::hash_map::Entry::Occupied(o) => {
                 dropped += 1;
-                example.get_or_insert_with(|| (i.log.source.clone(), o.get().clone()));
+                example.get_or_insert((i.log, *o.get()));
                 false
             }
         }
     });
     if let Some((dup, kept)) = example {
         notes.push(Notice {
-            source: vm.to_owned(),
+            source: vm.vm.to_string(),
             message: format!(
-                "{dropped} stun{} found in two copies of this VM's logs (same time and length): counted once, e.g. {dup} repeats {kept}",
-                if dropped == 1 { "" } else { "s" }
+                "{dropped} stun{} found in two copies of this VM's logs (same time and length): counted once, e.g. {} repeats {}",
+                if dropped == 1 { "" } else { "s" },
+                logs[dup as usize].source,
+                logs[kept as usize].source,
             ),
         });
     }

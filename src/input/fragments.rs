@@ -28,7 +28,7 @@ type LogKey = (String, Vec<u8>);
 /// numbering is an error naming the missing fragment; the fragments after
 /// it are reported as a log of their own, named after the fragment where
 /// they resume. A whole file of the same name in the same place wins.
-pub(super) fn stitch_all(pieces: Vec<Piece>, out: &mut Collected) {
+pub(super) fn stitch_all(pieces: Vec<Piece>, keep_text: bool, out: &mut Collected) {
     let mut logs: BTreeMap<LogKey, Vec<(u32, Piece)>> = BTreeMap::new();
     for p in pieces {
         let Some((name, index)) = fragment(&p.node.name) else {
@@ -37,10 +37,17 @@ pub(super) fn stitch_all(pieces: Vec<Piece>, out: &mut Collected) {
         let key = (p.node.container.clone(), name.to_vec());
         logs.entry(key).or_default().push((index, p));
     }
+    // The whole logs read from the inputs (the logs stitched here add to
+    // `out.whole`, unsorted).
+    let mut whole = std::mem::take(&mut out.whole);
+    whole.sort_unstable();
     for ((container, name), mut pieces) in logs {
         pieces.sort_by_key(|(i, _)| *i);
         let shown = format!("{container}{}", escape_bytes(&name));
-        if out.whole.contains(&(container.clone(), name.clone())) {
+        if whole
+            .binary_search(&super::whole_key(&container, &name))
+            .is_ok()
+        {
             out.note(
                 &shown,
                 format!(
@@ -53,7 +60,7 @@ pub(super) fn stitch_all(pieces: Vec<Piece>, out: &mut Collected) {
         let runs = runs(pieces, &shown, out);
         let last = runs.len().saturating_sub(1);
         for (i, run) in runs.into_iter().enumerate() {
-            file_run(run, &container, &name, i < last, out);
+            file_run(run, &container, &name, i < last, keep_text, out);
         }
     }
 }
@@ -115,6 +122,7 @@ fn file_run(
     container: &str,
     name: &[u8],
     gap_after: bool,
+    keep_text: bool,
     out: &mut Collected,
 ) {
     let Some((first_index, first)) = run.first() else {
@@ -136,7 +144,11 @@ fn file_run(
         .collect();
     others.sort_unstable();
     others.dedup();
-    let res = scan::stitch(run.into_iter().map(|(_, p)| p.res).collect(), gap_after);
+    let res = scan::stitch(
+        run.into_iter().map(|(_, p)| p.res).collect(),
+        gap_after,
+        keep_text,
+    );
     finish_log(res, &node, input, out);
     out.logs_in.extend(others.into_iter().map(|i| (i, 0)));
 }

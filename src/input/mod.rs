@@ -19,16 +19,19 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::escape::{Name, escape_bytes, escape_str};
+use crate::escape::{Name, Part, escape_bytes, escape_str, prefix_part, suffix_part};
 use crate::line::{self, LineTime, SkipReason};
 use crate::progress;
 use crate::scan::{self, RecordKind, ScanResult};
-use crate::time;
+use crate::time::{self, EpochMs};
 
-pub use names::{Kind, Select, Want, bundle_host, fragment, is_log_name, log_rank, sniff};
+pub use names::{
+    Kind, Select, Want, bundle_host, bundle_host_in, fragment, is_log_name, log_rank, sniff,
+};
 use names::{basename, parent};
 use reader::{Node, Reader};
 
@@ -49,36 +52,80 @@ pub enum InputPath {
     Path(PathBuf),
 }
 
-/// One record with its time resolved to UTC.
+/// One record with its time resolved to UTC: a stun or an operation
+/// marker (48 bytes: one is kept for every stun until its VM is analysed).
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub time_ms: i64,
-    /// The year was inferred from the file's modification time.
-    pub approx: bool,
     pub line_no: u64,
     pub kind: RecordKind,
+    /// The year was inferred from the file's modification time.
+    pub approx: bool,
+}
+
+/// What a log says about itself: its latest `displayName` and `Hostname=`
+/// (the later line wins a tie), with their times. Kept instead of the
+/// records, which nothing else needs.
+#[derive(Debug, Clone, Default)]
+pub struct Says {
+    pub name: Option<(EpochMs, Name)>,
+    pub host: Option<(EpochMs, Name)>,
+}
+
+impl Says {
+    /// Takes in what a later record (or a later log) says.
+    pub fn merge(&mut self, other: Says) {
+        for (mine, theirs) in [(&mut self.name, other.name), (&mut self.host, other.host)] {
+            if let Some(t) = theirs
+                && mine.as_ref().is_none_or(|m| t.0 >= m.0)
+            {
+                *mine = Some(t);
+            }
+        }
+    }
 }
 
 /// One log (or one saved-grep prefix's share of a file), ready for analysis.
+///
+/// Its names share one allocation: `dir`, `dir_name` and `bundle_host` are
+/// parts of `source` whenever they are pieces of it (a VM with one short log
+/// costs its names once).
 #[derive(Debug, Clone)]
 pub struct LogFile {
     /// Display name: path, `!`-joined archive chain, or grep prefix.
     pub source: Name,
     /// Key of the VM directory this log belongs to.
-    pub dir: String,
+    pub dir: Part,
     /// That directory's own name, when it has one.
-    pub dir_name: Option<String>,
+    pub dir_name: Option<Part>,
     /// Host named by a bundle root `esx-<host>-<YYYY-MM-DD>--…`.
-    pub bundle_host: Option<String>,
+    pub bundle_host: Option<Part>,
     /// Rotation rank: 0 for `vmware.log`, N+1 for `vmware-N.log` (older).
     pub rank: u32,
     /// The directory on disk holding the log, for `.vmx` lookup.
-    pub disk_dir: Option<PathBuf>,
+    pub disk_dir: Option<Arc<Path>>,
+    /// Its stuns and operation markers, in log order.
     pub entries: Vec<Entry>,
+    /// Its latest `displayName` and `Hostname=`.
+    pub says: Says,
+    /// Time and line of its latest record of any kind (None: no record):
+    /// the log a VM's host is taken from is the one with the latest.
+    pub last: Option<(EpochMs, u64)>,
     /// The command-line input it came from (its index).
     pub input: usize,
     /// Equal for two logs of the same name and content (None: empty log).
     pub fingerprint: Option<u64>,
+}
+
+impl LogFile {
+    /// The host its own lines name, else its bundle's, else `-`.
+    pub fn host(&self) -> Name {
+        match (&self.says.host, &self.bundle_host) {
+            (Some((_, h)), _) => h.clone(),
+            (None, Some(b)) => Name::from(b.as_str()),
+            (None, None) => arcstr::literal!("-"),
+        }
+    }
 }
 
 /// Something to tell the user about one source: an error (exit status 2)
@@ -141,9 +188,11 @@ pub struct Collected {
     pub db_logs: Vec<crate::dblog::DbLog>,
     /// Fragments, joined once every input is read.
     pieces: Vec<fragments::Piece>,
-    /// (container, name) of every whole log read, so fragments of the same
-    /// log give way to it.
-    whole: HashSet<(String, Vec<u8>)>,
+    /// [`whole_key`] of every whole log read, so fragments of the same log
+    /// give way to it (16 bytes a log, instead of two copies of its name).
+    whole: Vec<u128>,
+    /// Host names met, so that the logs of one host share one copy.
+    hosts: HashSet<Name>,
     /// Per filed log: its input and its skipped stun lines.
     logs_in: Vec<(usize, u64)>,
     looks: LookAlikes,
@@ -167,8 +216,26 @@ impl Collected {
         });
     }
 
-    fn absorb(&mut self, other: Collected) {
-        self.logs.extend(other.logs);
+    /// The shared copy of host name `h`.
+    fn intern_host(&mut self, h: Name) -> Name {
+        if let Some(k) = self.hosts.get(&h) {
+            return k.clone();
+        }
+        self.hosts.insert(h.clone());
+        h
+    }
+
+    fn absorb(&mut self, mut other: Collected) {
+        for log in &mut other.logs {
+            if let Some((t, h)) = log.says.host.take() {
+                log.says.host = Some((t, self.intern_host(h)));
+            }
+        }
+        if self.logs.is_empty() {
+            self.logs = other.logs;
+        } else {
+            self.logs.extend(other.logs);
+        }
         for (k, v) in other.vmx_names {
             self.vmx_names.entry(k).or_insert(v);
         }
@@ -195,7 +262,7 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     let mut all = Collected::default();
     let mut planner = walk::Planner::default();
     let mut looks = LookAlikes::default();
-    for (idx, input) in inputs.iter().enumerate() {
+    for input in inputs {
         let path = match input {
             InputPath::Stdin => "-".to_owned(),
             InputPath::Path(p) => escape_bytes(p.as_os_str().as_encoded_bytes()),
@@ -204,28 +271,48 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
             path,
             ..Default::default()
         });
-        if let InputPath::Path(p) = input {
-            planner.plan(idx, p, select, &mut looks, &mut all);
+    }
+    let mut parts: Vec<((usize, usize), u64, Collected)>;
+    if progress {
+        // A progress bar needs the total size first: walk, then read.
+        let mut tasks = Vec::new();
+        for (idx, input) in inputs.iter().enumerate() {
+            if let InputPath::Path(p) = input {
+                planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| tasks.push(t));
+            }
         }
+        let total: u64 = tasks.iter().map(|t| t.size).sum();
+        let bar = progress::Bar::new(total >= PROGRESS_MIN_BYTES, total);
+        parts = tasks
+            .par_iter()
+            .map(|t| read_task(t, select, &bar))
+            .collect();
+        bar.finish();
+    } else {
+        // Files are read while the directories are still being walked: the
+        // walk runs on one pool thread and hands each file out as soon as it
+        // is certain to be read.
+        let done = std::sync::Mutex::new(Vec::new());
+        let none = progress::Bar::new(false, 0);
+        rayon::scope(|s| {
+            let mut send = |t: walk::Task| {
+                let (done, none) = (&done, &none);
+                s.spawn(move |_| {
+                    let part = read_task(&t, select, none);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+                });
+            };
+            for (idx, input) in inputs.iter().enumerate() {
+                if let InputPath::Path(p) = input {
+                    planner.plan(idx, p, select, &mut looks, &mut all, &mut send);
+                }
+            }
+        });
+        parts = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        parts.sort_unstable_by_key(|p| p.0);
     }
     all.looks.absorb(looks);
-
-    let tasks = planner.tasks;
-    let total: u64 = tasks.iter().map(|t| t.size).sum();
-    let bar = progress::Bar::new(progress && total >= PROGRESS_MIN_BYTES, total);
-    let parts: Vec<(usize, u64, Collected)> = tasks
-        .par_iter()
-        .map(|t| {
-            let mut bytes = 0;
-            let mut part = Collected::default();
-            let mut reader = Reader::new(&mut bytes, &bar, select, t.input);
-            reader.file(&t.path, t.named, &mut part);
-            reader.drain(&mut part);
-            (t.input, bytes, part)
-        })
-        .collect();
-    bar.finish();
-    for (idx, bytes, part) in parts {
+    for ((idx, _), bytes, part) in parts {
         all.inputs[idx].bytes += bytes;
         all.inputs[idx].db_logs += part.db_logs.len() as u64;
         all.absorb(part);
@@ -245,7 +332,9 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
         }
     }
     let pieces = std::mem::take(&mut all.pieces);
-    fragments::stitch_all(pieces, &mut all);
+    if !pieces.is_empty() {
+        fragments::stitch_all(pieces, select.keep_text, &mut all);
+    }
     for (input, skipped) in std::mem::take(&mut all.logs_in) {
         if let Some(s) = all.inputs.get_mut(input) {
             s.logs += 1;
@@ -257,6 +346,20 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     note_empty_inputs(&mut all);
     attach_disk_vmx(&mut all);
     all
+}
+
+/// Reads one planned file: its results, and the bytes it held.
+fn read_task(
+    t: &walk::Task,
+    select: &Select,
+    bar: &progress::Bar,
+) -> ((usize, usize), u64, Collected) {
+    let mut bytes = 0;
+    let mut part = Collected::default();
+    let mut reader = Reader::new(&mut bytes, bar, select, t.input);
+    reader.file(&t.path, t.named, &mut part);
+    reader.drain(&mut part);
+    (t.order, bytes, part)
 }
 
 /// One note for every name that looks like a VM log but was not read.
@@ -317,27 +420,23 @@ fn note_empty_inputs(all: &mut Collected) {
 fn attach_disk_vmx(all: &mut Collected) {
     // Only directories whose logs name no VM need their `.vmx` read: the
     // log's own `DICT displayName` wins anyway.
-    let named: std::collections::HashSet<&str> = all
+    let named: HashSet<&str> = all
         .logs
         .iter()
-        .filter(|l| {
-            l.entries
-                .iter()
-                .any(|e| matches!(e.kind, RecordKind::DisplayName(_)))
-        })
+        .filter(|l| l.says.name.is_some())
         .map(|l| l.dir.as_str())
         .collect();
-    let mut seen = std::collections::HashSet::new();
-    let dirs: Vec<(String, PathBuf)> = all
+    let mut seen = HashSet::new();
+    let dirs: Vec<(&str, &Path)> = all
         .logs
         .iter()
-        .filter(|l| !all.vmx_names.contains_key(&l.dir) && !named.contains(l.dir.as_str()))
-        .filter_map(|l| Some((l.dir.clone(), l.disk_dir.clone()?)))
-        .filter(|(d, _)| seen.insert(d.clone()))
+        .filter(|l| !all.vmx_names.contains_key(l.dir.as_str()) && !named.contains(l.dir.as_str()))
+        .filter_map(|l| Some((l.dir.as_str(), &**l.disk_dir.as_ref()?)))
+        .filter(|(d, _)| seen.insert(*d))
         .collect();
     let found: Vec<(String, String)> = dirs
         .into_par_iter()
-        .filter_map(|(key, dir)| Some((key, vmx_in_dir(&dir)?)))
+        .filter_map(|(key, dir)| Some((key.to_owned(), vmx_in_dir(dir)?)))
         .collect();
     all.vmx_names.extend(found);
 }
@@ -435,6 +534,26 @@ fn fingerprint(
     Some(h.finish())
 }
 
+/// A key for "this (container, name) was read as a whole log": 128 bits of
+/// SipHash, so that a collision between two names is out of reach.
+fn whole_key(container: &str, name: &[u8]) -> u128 {
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (salt, container, name).hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// Where a log sits, as [`LogFile`] keeps it.
+struct Place {
+    source: Name,
+    dir: Part,
+    dir_name: Option<Part>,
+    bundle_host: Option<Part>,
+    rank: u32,
+}
+
 /// Splits a scanned log by saved-grep origin, resolves times, and files it.
 fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collected) {
     // A file chosen by its name alone (named on the command line, or
@@ -448,105 +567,193 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
     }
     out.logs_in.push((input, res.skipped_total()));
     note_skipped(&res, &node.source, out);
-    out.whole
-        .insert((node.container.clone(), node.name.clone()));
-    let stdin = node.is_stdin();
-    let (dir, dir_name) = if stdin {
-        ("(stdin)".to_owned(), Some("(stdin)".to_owned()))
+    out.whole.push(whole_key(&node.container, &node.name));
+    let source = Name::from(node.source.as_str());
+    let (dir, dir_name) = if node.is_stdin() {
+        let stdin = Part::from("(stdin)");
+        (stdin.clone(), Some(stdin))
     } else {
-        node.dir()
+        let (dir, dir_name) = node.dir();
+        let dir = prefix_part(&source, &dir);
+        let dir_name = dir_name.map(|n| suffix_part(&dir, &n));
+        (dir, dir_name)
     };
-    let rank = log_rank(node.base()).unwrap_or(0);
-    let host = bundle_host(&node.source);
+    let host = bundle_host_in(&source).map(|h| {
+        let at = h.as_ptr() as usize - source.as_ptr() as usize;
+        Part::from(source.clone()).substr(at..at + h.len())
+    });
     let needs_year = res
         .records
         .iter()
         .any(|r| matches!(r.time, LineTime::NoYear { .. }));
     let mtime = if needs_year { node.mtime_secs() } else { 0 };
+    let disk_dir = node.disk_dir.clone();
+    let own = Place {
+        source,
+        dir,
+        dir_name,
+        bundle_host: host,
+        rank: log_rank(node.base()).unwrap_or(0),
+    };
+    if res.grep_names.is_empty() {
+        // The usual case: every record is the log's own.
+        let records = std::mem::take(&mut res.records);
+        let fingerprint = fingerprint(node.base(), 0, &res, &records);
+        let log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        return out.logs.push(log);
+    }
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
     for r in std::mem::take(&mut res.records) {
         if let Some(g) = groups.get_mut(r.origin as usize) {
             g.push(r);
         }
     }
+    let own_dir = (own.dir.clone(), own.dir_name.clone());
+    let mut own = Some(own);
     for (i, records) in groups.into_iter().enumerate() {
         // A saved grep's own share is empty: its lines belong to the files
         // its prefixes name.
-        if records.is_empty() && (i > 0 || !res.grep_names.is_empty()) {
+        if records.is_empty() {
             continue;
         }
         let fingerprint = fingerprint(node.base(), i, &res, &records);
-        let entries = resolve_times(records, mtime);
         if i == 0 {
-            out.logs.push(LogFile {
-                source: node.source.as_str().into(),
-                dir: dir.clone(),
-                dir_name: dir_name.clone(),
-                bundle_host: host.clone(),
-                rank,
-                disk_dir: node.disk_dir.clone(),
-                entries,
-                input,
-                fingerprint,
-            });
+            if let Some(own) = own.take() {
+                let log = new_log(
+                    own,
+                    disk_dir.clone(),
+                    records,
+                    mtime,
+                    input,
+                    fingerprint,
+                    out,
+                );
+                out.logs.push(log);
+            }
             continue;
         }
         // Lines a saved grep attributes to another file.
         let name = &res.grep_names[i - 1];
         let p = parent(name);
-        let (gdir, gdir_name) = if p.is_empty() {
-            (dir.clone(), dir_name.clone())
-        } else {
-            (
-                format!("{}:{}", node.source, escape_bytes(p)),
-                Some(escape_bytes(basename(p))),
-            )
+        let source = Name::from(escape_bytes(name));
+        let bundle_host = match bundle_host_in(&source) {
+            Some(h) => Some(Part::from(h)),
+            None => bundle_host(&node.source).map(Part::from),
         };
-        out.logs.push(LogFile {
-            source: escape_bytes(name).into(),
-            dir: gdir,
-            dir_name: gdir_name,
-            bundle_host: bundle_host(&escape_bytes(name)).or_else(|| host.clone()),
+        let (dir, dir_name) = if p.is_empty() {
+            own_dir.clone()
+        } else {
+            let dir = Part::from(format!("{}:{}", node.source, escape_bytes(p)));
+            let dir_name = suffix_part(&dir, &escape_bytes(basename(p)));
+            (dir, Some(dir_name))
+        };
+        let place = Place {
+            source,
+            dir,
+            dir_name,
+            bundle_host,
             rank: log_rank(basename(name)).unwrap_or(0),
-            disk_dir: None,
-            entries,
-            input,
-            fingerprint,
-        });
+        };
+        let log = new_log(place, None, records, mtime, input, fingerprint, out);
+        out.logs.push(log);
+    }
+}
+
+/// A [`LogFile`] from its place and records: times resolved, names and
+/// hosts taken out of the records into [`Says`].
+fn new_log(
+    place: Place,
+    disk_dir: Option<Arc<Path>>,
+    records: Vec<scan::Record>,
+    mtime: i64,
+    input: usize,
+    fingerprint: Option<u64>,
+    out: &mut Collected,
+) -> LogFile {
+    let mut says = Says::default();
+    let mut last: Option<(EpochMs, u64)> = None;
+    let mut entries = Vec::with_capacity(
+        records
+            .iter()
+            .filter(|r| matches!(r.kind, RecordKind::Stun { .. } | RecordKind::Op(_)))
+            .count(),
+    );
+    for e in resolve_times(records, mtime) {
+        let t = e.time_ms;
+        if last.is_none_or(|l| (t, e.line_no) >= l) {
+            last = Some((t, e.line_no));
+        }
+        let slot = match e.kind {
+            RecordKind::DisplayName(n) => Some((&mut says.name, n)),
+            RecordKind::Hostname(h) => Some((&mut says.host, out.intern_host(h))),
+            _ => {
+                entries.push(e);
+                None
+            }
+        };
+        if let Some((slot, v)) = slot
+            && slot.as_ref().is_none_or(|(was, _)| t >= *was)
+        {
+            *slot = Some((t, v));
+        }
+    }
+    LogFile {
+        source: place.source,
+        dir: place.dir,
+        dir_name: place.dir_name,
+        bundle_host: place.bundle_host,
+        rank: place.rank,
+        disk_dir,
+        entries,
+        says,
+        last,
+        input,
+        fingerprint,
     }
 }
 
 /// Gives old no-year records a year: the last record is in the year of the
 /// file's modification time (a year earlier when its month is after the
 /// mtime's month), and walking back, each December → January step going
-/// forward in the file is a year boundary.
-fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> Vec<Entry> {
+/// forward in the file is a year boundary. Yields the records in log order.
+fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> impl Iterator<Item = Entry> {
     let (mut year, mut next_month, _) = time::ymd(mtime_secs.saturating_mul(1000));
-    let mut entries: Vec<Entry> = Vec::with_capacity(records.len());
-    for r in records.into_iter().rev() {
+    // Years are found walking backwards; only year-less logs need it.
+    let mut years: Vec<i64> = Vec::new();
+    if records
+        .iter()
+        .any(|r| matches!(r.time, LineTime::NoYear { .. }))
+    {
+        years = vec![0; records.len()];
+        for (i, r) in records.iter().enumerate().rev() {
+            if let LineTime::NoYear { month, .. } = r.time {
+                if month > next_month {
+                    year -= 1;
+                }
+                next_month = month;
+                years[i] = year;
+            }
+        }
+    }
+    records.into_iter().enumerate().map(move |(i, r)| {
         let (time_ms, approx) = match r.time {
             LineTime::Utc(ms) => (ms, false),
             LineTime::NoYear {
                 month,
                 day,
                 ms_of_day,
-            } => {
-                if month > next_month {
-                    year -= 1;
-                }
-                next_month = month;
-                (time::epoch_ms(year, month, day, ms_of_day), true)
-            }
+            } => (
+                time::epoch_ms(years.get(i).copied().unwrap_or(0), month, day, ms_of_day),
+                true,
+            ),
         };
-        entries.push(Entry {
+        Entry {
             time_ms,
-            approx,
             line_no: r.line_no,
             kind: r.kind,
-        });
-    }
-    entries.reverse();
-    entries
+            approx,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -563,11 +770,11 @@ mod tests {
             },
             line_no: 1,
             origin: 0,
-            kind: RecordKind::Hostname("h".into()),
+            kind: RecordKind::Hostname(Name::from("h")),
         };
         // mtime 2010-01-01T00:10:00Z
         let mtime = time::epoch_ms(2010, 1, 1, 600_000) / 1000;
-        let e = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime);
+        let e: Vec<Entry> = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime).collect();
         assert_eq!(
             time::format_rfc3339_ms(e[0].time_ms),
             "2009-12-31T00:00:00.000Z"

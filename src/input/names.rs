@@ -106,6 +106,9 @@ pub enum Want {
 pub struct Select {
     pub globs: Option<globset::GlobSet>,
     pub db_zone: crate::zone::Zone,
+    /// Keep the original text of every stun line (only `--format raw`
+    /// prints it; elsewhere it would be most of an event's memory).
+    pub keep_text: bool,
 }
 
 impl Select {
@@ -180,6 +183,11 @@ pub(super) fn parent(path: &[u8]) -> &[u8] {
 /// The host of a vm-support bundle root `esx-<host>-<YYYY-MM-DD>--<…>`
 /// anywhere in a source chain; the innermost wins.
 pub fn bundle_host(source: &str) -> Option<String> {
+    bundle_host_in(source).map(str::to_owned)
+}
+
+/// [`bundle_host`] as a slice of `source`.
+pub fn bundle_host_in(source: &str) -> Option<&str> {
     source.split(['!', '/']).rev().find_map(|comp| {
         let rest = comp.strip_prefix("esx-")?;
         let b = rest.as_bytes();
@@ -193,7 +201,7 @@ pub fn bundle_host(source: &str) -> Option<String> {
                 && tail[8] == b'-'
                 && tail[9..11].iter().all(u8::is_ascii_digit)
                 && &tail[11..13] == b"--";
-            is_date.then(|| rest[..i].to_owned())
+            is_date.then(|| &rest[..i])
         })
     })
 }

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,7 +48,7 @@ pub(super) struct Node {
     /// `.gz` layers already removed.
     pub(super) name: Vec<u8>,
     /// The directory on disk holding the file, for `.vmx` lookup.
-    pub(super) disk_dir: Option<PathBuf>,
+    pub(super) disk_dir: Option<Arc<Path>>,
     /// Modification time, epoch seconds, when known without asking.
     pub(super) mtime: Option<i64>,
     /// The file on disk whose modification time stands in otherwise; only
@@ -222,10 +222,7 @@ impl<'s> Reader<'s> {
             source: shown.clone(),
             container: String::new(),
             name: path.as_os_str().as_encoded_bytes().to_vec(),
-            disk_dir: Some(
-                path.parent()
-                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-            ),
+            disk_dir: Some(Arc::from(path.parent().unwrap_or(Path::new(".")))),
             mtime: None,
             mtime_of: Some(path.into()),
             depth: 0,
@@ -514,10 +511,13 @@ impl<'s> Reader<'s> {
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
         let piece = fragment(node.base()).is_some_and(|(name, _)| self.select.is_log(name));
         if !node.compressed || self.inflating_beside {
-            let (res, err) = scan::scan_as(r, piece);
+            let (res, err) = scan::scan_as(r, piece, self.select.keep_text);
             return self.scanned(res, err, node, out);
         }
-        let worker = self.worker.get_or_insert_with(pipeline::ScanWorker::new);
+        let keep_text = self.select.keep_text;
+        let worker = self
+            .worker
+            .get_or_insert_with(|| pipeline::ScanWorker::new(keep_text));
         worker.submit(r, node.clone(), piece);
         for (node, res, err) in worker.ready() {
             self.scanned(res, err, &node, out);

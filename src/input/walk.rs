@@ -17,6 +17,10 @@ pub(super) struct Task {
     pub(super) path: PathBuf,
     pub(super) named: bool,
     pub(super) size: u64,
+    /// Its place in the order the files are listed (input, then walk
+    /// order): results are put back in this order whatever order the files
+    /// were read in.
+    pub(super) order: (usize, usize),
 }
 
 /// What identifies a file whatever the path it was reached by.
@@ -43,14 +47,17 @@ struct Found {
     /// Reached through a symbolic link (the file or a directory above it).
     via_link: bool,
     size: u64,
+    /// Already handed out to be read while the walk went on.
+    sent: bool,
 }
 
-/// Plans the reading of every command-line path, each file once.
+/// Plans the reading of every command-line path, each file once. Each file
+/// to read goes to the `send` callback as soon as it is certain to be read
+/// (see [`walk`]), so that reading can start while the walk goes on.
 #[derive(Default)]
 pub(super) struct Planner {
     /// Files already planned, and the path they were planned under.
     seen: HashMap<FileId, String>,
-    pub(super) tasks: Vec<Task>,
 }
 
 impl Planner {
@@ -63,6 +70,7 @@ impl Planner {
         select: &Select,
         looks: &mut LookAlikes,
         out: &mut Collected,
+        send: &mut dyn FnMut(Task),
     ) {
         let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
         let meta = match std::fs::metadata(path) {
@@ -70,8 +78,31 @@ impl Planner {
             Err(e) => return out.error(&shown, format!("cannot read: {e}")),
         };
         if meta.is_dir() {
-            let found = walk(path, &shown, select, looks, out);
-            return self.take_walk(input, &shown, found, out);
+            // A file reached without a symbolic link, the first time in this
+            // walk, and not named by an earlier input, is read whatever
+            // else the walk finds: it goes out at once. The rest waits for
+            // the end of the walk (a path without a link may come later).
+            let mut first: std::collections::HashSet<FileId> = Default::default();
+            let seen = &self.seen;
+            let mut eager = |f: &Found, seq: usize| {
+                #[allow(clippy::clone_on_copy)] // a path, not a copy, off Unix
+                let sure = match &f.id {
+                    None => true,
+                    Some(id) => !f.via_link && !seen.contains_key(id) && first.insert(id.clone()),
+                };
+                if sure {
+                    send(Task {
+                        input,
+                        path: f.path.clone(),
+                        named: false,
+                        size: f.size,
+                        order: (input, seq),
+                    });
+                }
+                sure
+            };
+            let found = walk(path, &shown, select, looks, out, &mut eager);
+            return self.take_walk(input, &shown, found, out, send);
         }
         if let Some(id) = file_id(path, &meta) {
             if let Some(first) = self.seen.get(&id) {
@@ -82,17 +113,25 @@ impl Planner {
             }
             self.seen.insert(id, shown);
         }
-        self.tasks.push(Task {
+        send(Task {
             input,
             path: path.to_path_buf(),
             named: true,
             size: meta.len(),
+            order: (input, 0),
         });
     }
 
     /// Keeps one path per file: the first not reached through a symbolic
     /// link, else the first; files planned by an earlier input are skipped.
-    fn take_walk(&mut self, input: usize, shown: &str, found: Vec<Found>, out: &mut Collected) {
+    fn take_walk(
+        &mut self,
+        input: usize,
+        shown: &str,
+        found: Vec<Found>,
+        out: &mut Collected,
+        send: &mut dyn FnMut(Task),
+    ) {
         let mut best: HashMap<&FileId, usize> = HashMap::new();
         for (i, f) in found.iter().enumerate() {
             let Some(id) = &f.id else { continue };
@@ -118,12 +157,15 @@ impl Planner {
                 #[allow(clippy::clone_on_copy)] // a path, not a copy, off Unix
                 self.seen.insert(id.clone(), display(&f.path));
             }
-            self.tasks.push(Task {
-                input,
-                path: f.path.clone(),
-                named: false,
-                size: f.size,
-            });
+            if !f.sent {
+                send(Task {
+                    input,
+                    path: f.path.clone(),
+                    named: false,
+                    size: f.size,
+                    order: (input, i),
+                });
+            }
         }
         if let Some((dup, kept)) = linked {
             out.note(
@@ -148,13 +190,15 @@ fn display(p: &Path) -> String {
 }
 
 /// Walks a directory, following symbolic links; loops are noted, not
-/// followed.
+/// followed. `eager` sees each file as it is found (with its place in the
+/// walk) and says whether it has sent it to be read already.
 fn walk(
     root: &Path,
     shown: &str,
     select: &Select,
     looks: &mut LookAlikes,
     out: &mut Collected,
+    eager: &mut dyn FnMut(&Found, usize) -> bool,
 ) -> Vec<Found> {
     let mut found = Vec::new();
     // Directories reached through a symbolic link: whatever is below them
@@ -200,12 +244,15 @@ fn walk(
             Want::Vmx | Want::Skip => continue,
         }
         let meta = e.metadata().ok();
-        found.push(Found {
+        let mut f = Found {
             id: meta.as_ref().and_then(|m| file_id(e.path(), m)),
             size: meta.map_or(0, |m| m.len()),
             via_link,
             path: e.into_path(),
-        });
+            sent: false,
+        };
+        f.sent = eager(&f, found.len());
+        found.push(f);
     }
     found
 }

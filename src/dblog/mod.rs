@@ -30,10 +30,10 @@ pub mod report;
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
+use crate::escape::Name;
 use crate::time::EpochMs;
 
 pub use correlate::{
@@ -96,39 +96,39 @@ impl std::fmt::Display for DbKind {
 }
 
 /// A name that many events carry (their log's source, their member): one
-/// allocation per log, shared by every event, 16 bytes in each. It reads
-/// as a `&str` (`Deref`), prints and serialises as one.
+/// allocation per log, shared by every event, a thin pointer (8 bytes) in
+/// each. It reads as a `&str` (`Deref`), prints and serialises as one.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Shared(Arc<str>);
+pub struct Shared(Name);
 
 impl Deref for Shared {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl AsRef<str> for Shared {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl fmt::Display for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.0.as_str(), f)
     }
 }
 
 impl Serialize for Shared {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.0.as_str())
     }
 }
 
@@ -146,25 +146,25 @@ impl From<String> for Shared {
 
 impl From<&Shared> for String {
     fn from(s: &Shared) -> Self {
-        s.0.as_ref().to_owned()
+        s.0.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for Shared {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        self.0.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Shared {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        self.0.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Shared {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.0.as_str() == other.as_str()
     }
 }
 
@@ -336,6 +336,15 @@ mod tests {
         use DbKind::*;
         assert_eq!(kinds, [Freeze, Thaw, Thaw, Thaw, Mirror, Mirror]);
         assert!(set.logs.iter().all(|l| l.events.is_empty()));
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn an_event_is_small() {
+        // A large log has hundreds of thousands: its names are thin shared
+        // pointers, its text the only allocation of its own.
+        assert_eq!(std::mem::size_of::<DbEvent>(), 72);
+        assert_eq!(std::mem::size_of::<Option<report::ExplainedBy>>(), 48);
     }
 
     #[test]

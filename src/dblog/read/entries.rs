@@ -335,49 +335,17 @@ pub(super) fn start_text(text: &mut Vec<u8>, message: &[u8]) {
     text.extend_from_slice(&message[..message.len().min(super::MAX_ENTRY)]);
 }
 
-/// [`escape_bytes`], which leaves printable ASCII (0x20 to 0x7E) as it
-/// is: most texts are only that, and are copied as they are (the check
-/// looks at every byte, without branches, so that it runs on vectors).
-fn escape(text: &[u8]) -> String {
-    let printable = text
-        .iter()
-        .fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5f));
-    if printable && let Ok(s) = std::str::from_utf8(text) {
-        return s.to_owned();
-    }
-    escape_bytes(text)
-}
-
 /// An entry's text for display: escaped, and shortened when long.
 fn shown(text: &[u8]) -> String {
     if text.len() <= MAX_SHOWN {
-        return escape(text);
+        return escape_bytes(text);
     }
     // Cut on a UTF-8 character boundary: back off over continuation bytes.
     let mut end = MAX_SHOWN;
     while end > MAX_SHOWN - 3 && text.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
         end -= 1;
     }
-    let mut s = escape(&text[..end]);
+    let mut s = escape_bytes(&text[..end]);
     s.push('…');
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        #[test]
-        fn escape_is_escape_bytes(b in proptest::collection::vec(any::<u8>(), 0..80)) {
-            prop_assert_eq!(escape(&b), escape_bytes(&b));
-        }
-
-        #[test]
-        fn escape_of_mostly_printable_text(s in "[ -~\\t\u{7f}\u{80}-\u{2070}]{0,60}") {
-            prop_assert_eq!(escape(s.as_bytes()), escape_bytes(s.as_bytes()));
-        }
-    }
 }

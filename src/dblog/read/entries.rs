@@ -78,7 +78,11 @@ pub(super) struct Entries<'a> {
     opts: &'a ReadOptions<'a>,
     local: Resolver<'a>,
     utc: Resolver<'a>,
-    prev_ms: Option<EpochMs>,
+    /// The last entry's time, and the earliest and latest (meaningful once
+    /// an entry is counted; copied to the log at the end).
+    prev_ms: EpochMs,
+    first_ms: EpochMs,
+    last_ms: EpochMs,
     last_startup: Option<EpochMs>,
     pub(super) counts: Counts,
     /// The first `$SNAPLOG` zone abbreviation that disagreed with the zone.
@@ -100,7 +104,9 @@ impl<'a> Entries<'a> {
             opts,
             local: Resolver::new(opts.zone),
             utc: Resolver::new(&UTC),
-            prev_ms: None,
+            prev_ms: EpochMs::MIN,
+            first_ms: EpochMs::MAX,
+            last_ms: EpochMs::MIN,
             last_startup: None,
             counts: Counts::default(),
             mismatch: None,
@@ -116,14 +122,16 @@ impl<'a> Entries<'a> {
     }
 
     /// Counts an entry at `time_ms` (line `number`): coverage and order.
+    #[inline]
     pub(super) fn track_order(&mut self, time_ms: EpochMs, number: u64) {
-        if self.prev_ms.is_some_and(|p| time_ms < p) {
+        // Before the first entry `prev_ms` is the least time: never later.
+        if time_ms < self.prev_ms {
             self.counts.backwards.hit(number);
         }
-        self.prev_ms = Some(time_ms);
+        self.prev_ms = time_ms;
         self.log.entries += 1;
-        self.log.first_ms = Some(self.log.first_ms.map_or(time_ms, |f| f.min(time_ms)));
-        self.log.last_ms = Some(self.log.last_ms.map_or(time_ms, |l| l.max(time_ms)));
+        self.first_ms = self.first_ms.min(time_ms);
+        self.last_ms = self.last_ms.max(time_ms);
     }
 
     /// UTC time of an entry's wall time, and the entry counted
@@ -154,9 +162,11 @@ impl<'a> Entries<'a> {
             }
             LocalTime::Ambiguous { earlier, later } => {
                 self.counts.ambiguous.hit(number);
-                match self.prev_ms {
-                    Some(p) if earlier < p && later >= p => later,
-                    _ => earlier,
+                let p = self.prev_ms;
+                if self.log.entries > 0 && earlier < p && later >= p {
+                    later
+                } else {
+                    earlier
                 }
             }
         };
@@ -234,6 +244,10 @@ impl<'a> Entries<'a> {
     }
 
     pub(super) fn finish(mut self) -> DbLog {
+        if self.log.entries > 0 {
+            self.log.first_ms = Some(self.first_ms);
+            self.log.last_ms = Some(self.last_ms);
+        }
         let notes = self.notes();
         self.log.notes.extend(notes);
         // The events vector grew by doubling: give back the slack.

@@ -16,8 +16,9 @@
 //! any other line is parsed and resolved in full.
 //!
 //! Memory: one 64 KiB block (and its lowercased copy), the line cut by a
-//! block's end (at most [`MAX_LINE`] bytes, longer ones are skipped), and
-//! the text of the current entry (at most [`MAX_ENTRY`] bytes).
+//! block's end (dropped once it is longer than [`MAX_LINE`] bytes: such a
+//! line is skipped), and the text of the current entry (at most
+//! [`MAX_ENTRY`] bytes).
 //! The blocks are the [`BufRead`]'s own, read as the line reader read
 //! them, so a corrupt gzip stream ends at the same line.
 

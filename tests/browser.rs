@@ -123,18 +123,12 @@ fn html_report_renders_in_chromium() {
         runs.push((name, vec![b.as_str()]));
     }
     // And one with the database's own logs, drawn on the timelines.
-    let db = [
-        "--db-tz",
-        "America/New_York",
-        "--db-log",
-        "db1=fixtures/db/db1/messages.log",
-        "--db-log",
-        "db1=fixtures/db/db1/snapshot.log",
-        "--db-log",
-        "db2=fixtures/db/db2/messages.log",
-        "fixtures/bundles/esx-esx01-2026-11-20--10.30-123456.tgz",
-    ];
-    runs.push(("database".to_owned(), db.to_vec()));
+    let db: Vec<&str> = DB_ARGS
+        .iter()
+        .copied()
+        .chain(["fixtures/bundles/esx-esx01-2026-11-20--10.30-123456.tgz"])
+        .collect();
+    runs.push(("database".to_owned(), db));
     for (name, inputs) in &runs {
         let mut args = vec!["--format", "html"];
         args.extend_from_slice(inputs);

@@ -245,19 +245,6 @@ fn shorter_times_when_all_share_a_day_and_zone_in_the_title() {
     assert!(out.contains(" 16:30:19.662 "), "{out}");
 }
 
-/// The database's logs beside the esx01 bundle: two takeovers, one
-/// explained by db1-prod's 4.2 s stun, and two freeze windows.
-const DB_ARGS: [&str; 8] = [
-    "--db-tz",
-    "America/New_York",
-    "--db-log",
-    "db1=fixtures/db/db1/messages.log",
-    "--db-log",
-    "db1=fixtures/db/db1/snapshot.log",
-    "--db-log",
-    "db2=fixtures/db/db2/messages.log",
-];
-
 #[test]
 fn database_sections_in_every_human_format() {
     let with = |format: &str, width: &str| {

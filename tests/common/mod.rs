@@ -21,6 +21,20 @@ pub fn stun(us: u64) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The database's logs beside the esx01 bundle (times in New York): two
+/// takeovers, one explained by db1-prod's 4.2 s stun, and two freeze
+/// windows.
+pub const DB_ARGS: [&str; 8] = [
+    "--db-tz",
+    "America/New_York",
+    "--db-log",
+    "db1=fixtures/db/db1/messages.log",
+    "--db-log",
+    "db1=fixtures/db/db1/snapshot.log",
+    "--db-log",
+    "db2=fixtures/db/db2/messages.log",
+];
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -10,6 +10,7 @@
 //! completions and the man page.
 
 pub mod analyze;
+pub mod carry;
 pub mod cli;
 pub mod dblog;
 pub mod escape;

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
+use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_bytes};
 use crate::line::{self, LineTime, Message, OpKind, Phase, SkipReason};
 
@@ -224,10 +225,8 @@ fn scan_with<R: Read>(
 #[derive(Default)]
 pub struct Scanner {
     out: ScanResult,
-    /// The start of a line whose end has not arrived yet.
-    carry: Vec<u8>,
-    /// True while discarding the rest of a line longer than [`BLOCK`].
-    skipping: bool,
+    /// The line cut by the end of the last chunk.
+    carry: LineCarry,
     /// Saved-grep prefix → origin number.
     origins: std::collections::HashMap<Vec<u8>, u32>,
     /// A fragment before its first newline: bytes go to its cut head.
@@ -288,48 +287,20 @@ impl Scanner {
             }
             chunk = &chunk[nl + 1..];
         }
-        // First finish the line begun in an earlier chunk.
-        if self.skipping || !self.carry.is_empty() {
-            let Some(nl) = memchr::memchr(b'\n', chunk) else {
-                if !self.skipping {
-                    self.carry.extend_from_slice(chunk);
-                    self.check_long();
-                }
-                return;
-            };
-            if self.skipping {
-                self.skipping = false;
-                self.out.lines += 1;
-            } else {
-                self.carry.extend_from_slice(&chunk[..=nl]);
-                let line = std::mem::take(&mut self.carry);
-                if line.len() > BLOCK {
-                    self.out.long_lines += 1;
-                    self.out.lines += 1;
-                } else {
-                    self.block(&line, false);
-                }
-                self.carry = line;
-                self.carry.clear();
-            }
-            chunk = &chunk[nl + 1..];
-        }
-        match memchr::memrchr(b'\n', chunk) {
-            Some(last) => {
-                self.block(&chunk[..=last], false);
-                self.carry.extend_from_slice(&chunk[last + 1..]);
-            }
-            None => self.carry.extend_from_slice(chunk),
-        }
-        self.check_long();
+        let mut carry = std::mem::take(&mut self.carry);
+        carry.feed(chunk, BLOCK, |p| self.piece(p, false));
+        self.carry = carry;
     }
 
-    /// A line that has outgrown the block cannot be a stun: drop it.
-    fn check_long(&mut self) {
-        if self.carry.len() > BLOCK {
-            self.carry.clear();
-            self.skipping = true;
-            self.out.long_lines += 1;
+    /// Whole lines are searched; a line longer than a block cannot be a
+    /// stun and is only counted.
+    fn piece(&mut self, piece: Piece<'_>, eof: bool) {
+        match piece {
+            Piece::Lines(lines) => self.block(lines, eof),
+            Piece::Long => {
+                self.out.long_lines += 1;
+                self.out.lines += 1;
+            }
         }
     }
 
@@ -344,17 +315,14 @@ impl Scanner {
     pub fn finish(mut self) -> ScanResult {
         if let Some(ends) = self.out.ends.as_mut() {
             if !self.in_head {
-                ends.tail = std::mem::take(&mut self.carry);
-                ends.long |= self.skipping;
+                let (tail, long) = self.carry.take();
+                ends.tail = tail;
+                ends.long |= long;
             }
             return self.out;
         }
-        if self.skipping {
-            self.out.lines += 1;
-        } else if !self.carry.is_empty() {
-            let line = std::mem::take(&mut self.carry);
-            self.block(&line, true);
-        }
+        let mut carry = std::mem::take(&mut self.carry);
+        carry.finish(|p| self.piece(p, true));
         self.out
     }
 

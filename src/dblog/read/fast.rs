@@ -22,6 +22,7 @@
 //! The blocks are the [`BufRead`]'s own, read as the line reader read
 //! them, so a corrupt gzip stream ends at the same line.
 
+use crate::carry::{LineCarry, Piece};
 use std::io::{self, BufRead};
 use std::sync::LazyLock;
 
@@ -149,10 +150,8 @@ struct Scanner<'a> {
     hour: Option<Hour>,
     /// Lines read.
     lines: u64,
-    /// The start of a line whose end has not arrived yet.
-    carry: Vec<u8>,
-    /// True while discarding the rest of a line longer than [`MAX_LINE`].
-    skipping: bool,
+    /// The line cut by the end of the last block.
+    carry: LineCarry,
     /// The block being read, lowercased.
     lower: Vec<u8>,
 }
@@ -165,8 +164,7 @@ pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bo
         pending: Pending::default(),
         hour: None,
         lines: 0,
-        carry: Vec::new(),
-        skipping: false,
+        carry: LineCarry::default(),
         lower: Vec::new(),
     };
     loop {
@@ -192,56 +190,26 @@ pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bo
 }
 
 impl Scanner<'_> {
-    fn feed(&mut self, mut chunk: &[u8]) {
-        // First finish the line begun in an earlier block.
-        if self.skipping || !self.carry.is_empty() {
-            let Some(nl) = memchr::memchr(b'\n', chunk) else {
-                if !self.skipping {
-                    self.carry.extend_from_slice(chunk);
-                    self.check_long();
-                }
-                return;
-            };
-            if self.skipping {
-                self.skipping = false;
-                self.lines += 1;
-                self.e.counts.long.hit(self.lines);
-            } else {
-                self.carry.extend_from_slice(&chunk[..=nl]);
-                let line = std::mem::take(&mut self.carry);
-                self.block(&line);
-                self.carry = line;
-                self.carry.clear();
-            }
-            chunk = &chunk[nl + 1..];
-        }
-        match memchr::memrchr(b'\n', chunk) {
-            Some(last) => {
-                self.block(&chunk[..=last]);
-                self.carry.extend_from_slice(&chunk[last + 1..]);
-            }
-            None => self.carry.extend_from_slice(chunk),
-        }
-        self.check_long();
-    }
-
-    /// A line that has outgrown the limit is skipped, not held.
-    fn check_long(&mut self) {
-        if self.carry.len() > MAX_LINE {
-            self.carry.clear();
-            self.skipping = true;
-        }
+    fn feed(&mut self, chunk: &[u8]) {
+        let mut carry = std::mem::take(&mut self.carry);
+        carry.feed(chunk, MAX_LINE, |p| self.piece(p));
+        self.carry = carry;
     }
 
     /// The end of the log: a last line without a newline still counts.
     fn eof(&mut self) {
-        if self.skipping {
-            self.skipping = false;
-            self.lines += 1;
-            self.e.counts.long.hit(self.lines);
-        } else if !self.carry.is_empty() {
-            let line = std::mem::take(&mut self.carry);
-            self.block(&line);
+        let mut carry = std::mem::take(&mut self.carry);
+        carry.finish(|p| self.piece(p));
+    }
+
+    /// Whole lines are read; a line over the limit is only counted.
+    fn piece(&mut self, piece: Piece<'_>) {
+        match piece {
+            Piece::Lines(lines) => self.block(lines),
+            Piece::Long => {
+                self.lines += 1;
+                self.e.counts.long.hit(self.lines);
+            }
         }
     }
 

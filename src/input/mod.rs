@@ -136,9 +136,6 @@ pub struct Notice {
     pub message: String,
 }
 
-/// An input problem, reported on standard error and in `errors[]`.
-pub type InputError = Notice;
-
 /// What one command-line input yielded.
 #[derive(Debug, Clone, Default)]
 pub struct InputSummary {

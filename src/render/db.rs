@@ -12,8 +12,9 @@ use super::view::{Cell, Column, Ctx, Section, dur};
 use crate::analyze::{Cluster, Report};
 use crate::dblog::{DbKind, DbReport, ExplainedBy};
 use crate::qos::Verdict;
-use crate::time::{EpochMs, format_rfc3339_ms};
+use crate::time::EpochMs;
 use crate::units::{human_span_ms, human_us};
+use crate::zone::format_rfc3339_ms;
 
 /// `explained_by` of a `db_events[]` entry.
 #[derive(Serialize)]

@@ -4,11 +4,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::{Event, HostReport, Report, Summary, VmReport, Window};
+use crate::analyze::{Event, HostReport, Quiesce, Report, Summary, VmReport, Window};
 use crate::input::{InputSummary, Notice};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -21,6 +21,7 @@ struct Document<'a> {
     vms: &'a [VmReport],
     clusters: Vec<super::db::ClusterOut<'a>>,
     windows: &'a [Window],
+    quiesces: &'a [Quiesce],
     events: Vec<&'a Event>,
     db_events: Vec<super::db::DbEventOut<'a>>,
     freezes: Vec<super::db::FreezeOut<'a>>,
@@ -78,6 +79,7 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         vms: &report.vms,
         clusters: super::db::clusters(report),
         windows: &report.windows,
+        quiesces: &report.quiesces,
         events: report.listed().collect(),
         db_events: super::db::db_events(&report.db),
         freezes: super::db::freezes(&report.db),

@@ -6,7 +6,9 @@
 //! [`super::layout`]); markdown and html ignore that and show everything.
 
 use super::Style;
-use crate::analyze::{Cluster, Event, HostReport, KindSource, Report, VmReport, Window};
+use crate::analyze::{
+    Cluster, Event, HostReport, KindSource, Quiesce, QuiesceOutcome, Report, VmReport, Window,
+};
 use crate::qos::{QOS_WARN_S, Verdict};
 use crate::units::{human_span_ms, human_us, secs};
 use crate::zone::{Civil, Zone, format_offset};
@@ -190,6 +192,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         .iter()
         .flat_map(|c| [c.start, c.end])
         .chain(r.windows.iter().flat_map(|w| [w.created, w.consolidated]))
+        .chain(r.quiesces.iter().flat_map(|q| [Some(q.start), q.end]).flatten())
         .chain(top.iter().map(|e| e.time))
         .chain(super::db::shown_times(&r.db))
         .collect::<Vec<i64>>();
@@ -205,6 +208,14 @@ pub fn build(r: &Report, style: &Style) -> View {
     }
     if !r.clusters.is_empty() {
         sections.push(clusters_section(&r.clusters, &ctx));
+    }
+    let notable: Vec<&Quiesce> = r
+        .quiesces
+        .iter()
+        .filter(|q| q.outcome != QuiesceOutcome::Done || q.cluster.is_none() || q.fell_back_at.is_some())
+        .collect();
+    if !notable.is_empty() {
+        sections.push(quiesces_section(&notable, &ctx));
     }
     if !r.windows.is_empty() {
         sections.push(windows_section(&r.windows, &ctx));
@@ -382,7 +393,7 @@ fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
         Column::text("vm").elide_at(6),
         Column::text("kind"),
         Column::text("snapshot").elide_at(4).drop_at(5),
-        Column::text("quiesced").drop_at(1),
+        Column::text("quiesce").drop_at(1),
         Column::text("start"),
         Column::text("end").drop_at(2),
         Column::num("stuns"),
@@ -401,11 +412,7 @@ fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
                 Cell::new(&*c.vm),
                 Cell::new(kind_text(c.kind.as_str(), c.kind_source)),
                 Cell::new(c.snapshot.as_deref().unwrap_or("-")),
-                Cell::new(match c.quiesced {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "-",
-                }),
+                Cell::new(quiesce_text(c)),
                 Cell::new(ctx.time(c.start)),
                 Cell::new(ctx.time(c.end)),
                 Cell::new(c.events.to_string()),
@@ -429,6 +436,82 @@ fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
     Section {
         id: "clusters",
         title: "Clusters (stuns at most the --gap apart)".to_owned(),
+        columns,
+        rows,
+        notes,
+    }
+}
+
+/// A create cluster's quiesce: how long it took (`1.2 s`), how it ended
+/// when not well (`timeout 15m 0s`), `yes` when it was asked for and the
+/// log says no more, `no` when it was not asked for.
+fn quiesce_text(c: &Cluster) -> String {
+    match (&c.quiesce, c.quiesced) {
+        (Some(q), _) => quiesce_span(q),
+        (None, Some(true)) => "yes".to_owned(),
+        (None, Some(false)) => "no".to_owned(),
+        (None, None) => "-".to_owned(),
+    }
+}
+
+/// `1.2 s` for a quiesce that ended well, else its outcome and length.
+fn quiesce_span(q: &Quiesce) -> String {
+    let span = q.ms.map(|ms| {
+        if ms < 60_000 {
+            human_us(u64::try_from(ms).unwrap_or(0) * 1000)
+        } else {
+            human_span_ms(ms)
+        }
+    });
+    match (q.outcome, span) {
+        (QuiesceOutcome::Done, Some(span)) => span,
+        (outcome, Some(span)) => format!("{} {span}", outcome.as_str()),
+        (outcome, None) => outcome.as_str().to_owned(),
+    }
+}
+
+/// The quiesce attempts that did not end in a clean snapshot — failed,
+/// timed out, still open, or followed by no snapshot stun — with the
+/// cluster whose stun followed: a quiesce that failed before any stun is
+/// what a DBA asks about. (A clean one shows in its cluster's row.)
+fn quiesces_section(quiesces: &[&Quiesce], ctx: &Ctx) -> Section {
+    let mut columns = vec![];
+    if ctx.many_hosts {
+        columns.push(Column::text("host").drop_at(2));
+    }
+    columns.extend([
+        Column::text("vm").elide_at(4),
+        Column::text("snapshot").elide_at(3).drop_at(3),
+        Column::text("start"),
+        Column::text("end").drop_at(1),
+        Column::text("quiesce"),
+        Column::text("cluster"),
+    ]);
+    let rows = quiesces
+        .iter()
+        .map(|q| {
+            let mut row = vec![];
+            if ctx.many_hosts {
+                row.push(Cell::new(&*q.host));
+            }
+            row.extend([
+                Cell::new(&*q.vm),
+                Cell::new(q.snapshot.as_deref().unwrap_or("-")),
+                Cell::new(ctx.time(q.start)),
+                Cell::new(q.end.map_or_else(|| "-".to_owned(), |e| ctx.time(e))),
+                Cell::new(quiesce_span(q)),
+                Cell::new(q.cluster.map_or_else(|| "none".to_owned(), |id| format!("#{id}"))),
+            ]);
+            row
+        })
+        .collect();
+    let notes = quiesces
+        .iter()
+        .filter_map(|q| crate::analyze::quiesce_note(q))
+        .collect();
+    Section {
+        id: "quiesces",
+        title: "Quiesces that did not end in a clean snapshot".to_owned(),
         columns,
         rows,
         notes,

@@ -2,8 +2,9 @@
 //! and which of them could make a database mirror fail over.
 //!
 //! Data flows one way: [`input`] turns paths and archives into logs (with
-//! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
-//! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
+//! [`zipstream`] for zips that cannot seek and [`pipeline`] to spread
+//! inflating and searching over two threads), [`vmlog`] reads a VM's log
+//! and [`dblog`] a database's (both cutting lines with [`carry`]),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
 //! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
@@ -16,14 +17,13 @@ pub mod dblog;
 pub mod escape;
 pub mod generate;
 pub mod input;
-pub mod line;
 pub mod pipeline;
 pub mod progress;
 pub mod qos;
 pub mod render;
-pub mod scan;
 pub mod time;
 pub mod units;
+pub mod vmlog;
 pub mod zipstream;
 pub mod zone;
 
@@ -197,8 +197,8 @@ fn time_window(args: &Args) -> Result<(Option<EpochMs>, Option<EpochMs>), String
     {
         return Err(format!(
             "--since {} is after --until {}: no time is in both",
-            time::format_rfc3339_ms(s),
-            time::format_rfc3339_ms(u)
+            zone::format_rfc3339_ms(s),
+            zone::format_rfc3339_ms(u)
         ));
     }
     Ok((since, until))

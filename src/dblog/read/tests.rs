@@ -6,7 +6,7 @@ use flate2::write::GzEncoder;
 use proptest::prelude::*;
 
 use super::*;
-use crate::time::format_rfc3339_ms as rfc;
+use crate::zone::format_rfc3339_ms as rfc;
 
 fn ny() -> Zone {
     Zone::parse("America/New_York").expect("zone")

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::analyze::db::{DbReport, ExplainedBy};
 use crate::analyze::{Cluster, Report};
 use crate::qos::Verdict;
-use crate::time::format_rfc3339_ms;
+use crate::zone::format_rfc3339_ms;
 
 /// `explained_by` of a `db_events[]` entry.
 #[derive(Serialize)]

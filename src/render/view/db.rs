@@ -6,8 +6,9 @@ use super::model::{Cell, Column, Ctx, Section, dur};
 use crate::analyze::Report;
 use crate::analyze::db::DbReport;
 use crate::dblog::DbKind;
-use crate::time::{EpochMs, format_rfc3339_ms};
+use crate::time::EpochMs;
 use crate::units::{human_span_ms, human_us};
+use crate::zone::format_rfc3339_ms;
 
 /// A lag for people: `4.549 s`, truncated like every duration shown.
 fn lag(ms: i64) -> String {

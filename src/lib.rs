@@ -111,7 +111,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut collected = input::collect(&inputs, progress, &select);
     let mut db_logs = std::mem::take(&mut collected.db_logs);
-    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
+    dblog::read_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -121,7 +121,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         min_us: args.min.unwrap_or(0),
     };
     let mut report = analyze::analyze(collected, &opts);
-    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
+    analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
 
     print_notices(&report);
     let stdout_tty = io::stdout().is_terminal();

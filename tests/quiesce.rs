@@ -45,7 +45,8 @@ fn a_timed_out_quiesce_without_a_stun_is_reported_with_its_duration_and_a_note()
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("timed out after 14m 59s") && n.contains("no snapshot stun followed")),
+            .any(|n| n.contains("timed out after 14m 59s")
+                && n.contains("no snapshot stun followed")),
         "{notes:?}"
     );
 }
@@ -93,10 +94,16 @@ fn a_snapshot_taken_again_without_quiescing_is_not_the_quiesced_one() {
     assert_eq!(q["outcome"], "timeout");
     assert_eq!(q["cluster"], Value::Null);
     let c = &v["clusters"][0];
-    assert_eq!((c["kind"].as_str(), c["quiesced"].as_bool()), (Some("create"), Some(false)));
+    assert_eq!(
+        (c["kind"].as_str(), c["quiesced"].as_bool()),
+        (Some("create"), Some(false))
+    );
     assert_eq!(c["quiesce"], Value::Null);
     let notes = v["notes"].to_string();
-    assert!(notes.contains("taken again without quiescing at 2017-02-09T13:09:07.497Z"), "{notes}");
+    assert!(
+        notes.contains("taken again without quiescing at 2017-02-09T13:09:07.497Z"),
+        "{notes}"
+    );
 }
 
 #[test]

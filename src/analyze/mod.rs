@@ -9,6 +9,7 @@
 //! time window never changes a kind.
 
 mod clusters;
+pub mod db;
 mod quiesce;
 mod report;
 mod stats;

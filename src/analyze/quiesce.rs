@@ -16,9 +16,9 @@ use super::clusters::Draft;
 use super::report::{Kind, QuiesceOutcome};
 use super::vms::Item;
 use crate::escape::Name;
+use crate::time::EpochMs;
 use crate::vmlog::scan::RecordKind;
 use crate::vmlog::{OpKind, Phase};
-use crate::time::EpochMs;
 
 const HOUR_MS: i64 = 3600 * 1000;
 /// A snapshot's begin marker names the quiesce that starts at most this

@@ -220,7 +220,7 @@ pub struct Report {
     pub summary: Summary,
     pub min_us: u64,
     /// The database's own record, correlated (empty without database logs).
-    pub db: crate::dblog::DbReport,
+    pub db: super::db::DbReport,
 }
 
 impl Report {

@@ -5,7 +5,6 @@
 //! format; the human formats (`table`, `markdown`, `html`) share what they
 //! say through [`view`].
 
-mod db;
 mod html;
 mod json;
 mod layout;

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::dblog::{DbKind, DbSet, ReadOptions, read_path};
+use crate::dblog::{DbKind, ReadOptions, read_path};
 use crate::time::parse_iso;
 use crate::zone::Zone;
 use crate::zone::format_rfc3339_ms as rfc;

@@ -115,6 +115,9 @@ pub struct LogFile {
     pub input: usize,
     /// Equal for two logs of the same name and content (None: empty log).
     pub fingerprint: Option<u64>,
+    /// It holds nothing but stun lines (saved `grep Unstun` output, an
+    /// excerpt): only there are kinds guessed from the stuns' pattern.
+    pub stun_only: bool,
 }
 
 impl LogFile {
@@ -563,6 +566,7 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
         );
     }
     out.logs_in.push((input, res.skipped_total()));
+    let stun_only = res.preceded == 0;
     note_skipped(&res, &node.source, out);
     out.whole.push(whole_key(&node.container, &node.name));
     let source = Name::from(node.source.as_str());
@@ -596,7 +600,8 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
         // The usual case: every record is the log's own.
         let records = std::mem::take(&mut res.records);
         let fingerprint = fingerprint(node.base(), 0, &res, &records);
-        let log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        let mut log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
         return out.logs.push(log);
     }
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
@@ -616,7 +621,7 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
         let fingerprint = fingerprint(node.base(), i, &res, &records);
         if i == 0 {
             if let Some(own) = own.take() {
-                let log = new_log(
+                let mut log = new_log(
                     own,
                     disk_dir.clone(),
                     records,
@@ -625,6 +630,7 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
                     fingerprint,
                     out,
                 );
+                log.stun_only = stun_only;
                 out.logs.push(log);
             }
             continue;
@@ -651,7 +657,8 @@ fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &mut Collecte
             bundle_host,
             rank: log_rank(basename(name)).unwrap_or(0),
         };
-        let log = new_log(place, None, records, mtime, input, fingerprint, out);
+        let mut log = new_log(place, None, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
         out.logs.push(log);
     }
 }
@@ -706,6 +713,7 @@ fn new_log(
         last,
         input,
         fingerprint,
+        stun_only: false,
     }
 }
 

@@ -90,7 +90,8 @@ impl DbFile {
             return;
         }
         let from = self.context.len() - CONTEXT;
-        let cut = memchr::memchr(b'\n', &self.context[from..]).map_or(self.context.len(), |i| from + i + 1);
+        let cut = memchr::memchr(b'\n', &self.context[from..])
+            .map_or(self.context.len(), |i| from + i + 1);
         let dropped = bytecount::count(&self.context[..cut], b'\n') as u64;
         self.context.drain(..cut);
         self.context_first += dropped;
@@ -126,7 +127,8 @@ impl Explainer {
             self.stuns.pop_front();
         }
         self.stuns.push_back(s);
-        self.pending.retain(|(_, since)| since.elapsed() < PENDING_FOR);
+        self.pending
+            .retain(|(_, since)| since.elapsed() < PENDING_FOR);
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.pending.len() {

@@ -81,7 +81,10 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
     }
     let since_now = args.since.as_deref() == Some("now");
     let (since, until) = if since_now {
-        let until = args.until.as_deref().map(|u| args.tz.parse_user_time(u, true));
+        let until = args
+            .until
+            .as_deref()
+            .map(|u| args.tz.parse_user_time(u, true));
         match until.transpose() {
             Ok(u) => (None, u),
             Err(usage) => return Ok(usage_error(&usage)),
@@ -130,6 +133,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         vmx: HashMap::new(),
         dirty: BTreeSet::new(),
         explainer: db::Explainer::default(),
+        db_waiting: Vec::new(),
         db_zone: select.db_zone.clone(),
         db_zone_given: args.db_tz.is_some(),
         select,
@@ -143,6 +147,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
             FailOn::Failover => Some(Verdict::Failover),
         },
         live: false,
+        deferred: false,
         quiet: args.quiet,
     };
     follow.main(since_now, args.poll.map(Duration::from_micros))
@@ -152,7 +157,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
 enum What {
     Vm {
         dir: PathBuf,
-        scanner: Scanner,
+        scanner: Box<Scanner>,
         /// Lines before the scanner's first (a copy read from its middle).
         base: u64,
         source: Name,
@@ -204,6 +209,8 @@ struct Follow {
     /// VMs with new stuns or markers, to analyse.
     dirty: BTreeSet<PathBuf>,
     explainer: db::Explainer,
+    /// Database events read while reconciling, printed with the next round.
+    db_waiting: Vec<dblog::DbEvent>,
     db_zone: Zone,
     db_zone_given: bool,
     select: Select,
@@ -214,6 +221,9 @@ struct Follow {
     fail: Option<Verdict>,
     /// The first report is out: what is read now is new.
     live: bool,
+    /// A new file was too short to tell whether it is a copy: list the
+    /// directories again next round.
+    deferred: bool,
     quiet: bool,
 }
 
@@ -261,7 +271,11 @@ impl Follow {
     }
 
     fn roots_shown(&self) -> String {
-        let list: Vec<String> = self.roots.iter().map(|r| escape_bytes(r.as_os_str().as_encoded_bytes())).collect();
+        let list: Vec<String> = self
+            .roots
+            .iter()
+            .map(|r| escape_bytes(r.as_os_str().as_encoded_bytes()))
+            .collect();
         list.join(", ")
     }
 
@@ -327,7 +341,11 @@ impl Follow {
         self.dirty.clear();
         dblog::report::attach(&mut report, db_logs, self.db_zone_given);
         // The numbering the first report used goes on.
-        let numbers: HashMap<_, u64> = report.events.iter().map(|e| (vms::event_key(e), e.cluster)).collect();
+        let numbers: HashMap<_, u64> = report
+            .events
+            .iter()
+            .map(|e| (vms::event_key(e), e.cluster))
+            .collect();
         let kinds: HashMap<u64, (Kind, KindSource)> = report
             .clusters
             .iter()
@@ -402,7 +420,11 @@ impl Follow {
                 }
                 continue;
             }
-            for entry in walkdir::WalkDir::new(root).follow_links(true).into_iter().flatten() {
+            for entry in walkdir::WalkDir::new(root)
+                .follow_links(true)
+                .into_iter()
+                .flatten()
+            {
                 if !entry.file_type().is_file() {
                     continue;
                 }
@@ -434,10 +456,13 @@ impl Follow {
     /// of a followed file only past what was read of it), renamed files
     /// renamed, vanished files read to their end and let go.
     fn reconcile(&mut self) {
+        self.deferred = false;
         let found = self.discover();
         let mut seen: HashSet<Ident> = HashSet::new();
         for (path, what) in found {
-            let Ok(meta) = std::fs::metadata(&path) else { continue };
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
             let ident = tail::ident(&meta);
             if !seen.insert(ident) {
                 continue;
@@ -459,18 +484,24 @@ impl Follow {
     }
 
     fn maybe_renamed(&mut self, id: u32, path: &Path) {
-        let Some(f) = self.files.get_mut(&id) else { return };
+        let Some(f) = self.files.get_mut(&id) else {
+            return;
+        };
         if f.tail.path == path {
             return;
         }
         // The same file reached by two paths (a symlink) keeps its first,
         // as long as that one still leads to it.
-        let old_still = std::fs::metadata(&f.tail.path).is_ok_and(|m| tail::ident(&m) == f.tail.ident);
+        let old_still =
+            std::fs::metadata(&f.tail.path).is_ok_and(|m| tail::ident(&m) == f.tail.ident);
         if old_still {
             return;
         }
         f.tail.path = path.to_owned();
-        if let What::Vm { dir, source, rank, .. } = &mut f.what {
+        if let What::Vm {
+            dir, source, rank, ..
+        } = &mut f.what
+        {
             *source = Name::from(escape_bytes(path.as_os_str().as_encoded_bytes()));
             *rank = log_rank(path);
             if let Some(vm) = self.vms.get_mut(dir) {
@@ -484,11 +515,18 @@ impl Follow {
             Ok(t) => t,
             Err(e) => {
                 let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
-                self.out.note(&format!("{shown}: cannot open it ({e}); not followed"));
+                self.out
+                    .note(&format!("{shown}: cannot open it ({e}); not followed"));
                 return;
             }
         };
         let head = t.read_head();
+        // A file just created may not hold its first line yet: whether it
+        // is a copy is told once it does (it is looked at again next round).
+        if self.live && head.len() < tail::MIN_SAME {
+            self.deferred = true;
+            return;
+        }
         if self.named.contains(path) && input::sniff(&head) != input::Kind::Text {
             let shown = escape_bytes(path.as_os_str().as_encoded_bytes());
             self.out.note(&format!(
@@ -512,7 +550,7 @@ impl Follow {
                 }
                 What::Vm {
                     dir,
-                    scanner: Scanner::new(false, self.select.keep_text),
+                    scanner: Box::new(Scanner::new(false, self.select.keep_text)),
                     base: t.lines(),
                     source,
                     rank: log_rank(path),
@@ -525,13 +563,25 @@ impl Follow {
 
     /// A new file that starts as a followed file did (or did before it was
     /// truncated) is its copy: only what was not read of the original is
-    /// read of it (copy-and-truncate rotation).
-    fn skip_copied(&self, t: &mut Tail, head: &[u8]) {
-        let Some((f, (done, lines))) = self
+    /// read of it (copy-and-truncate rotation). The original is read to
+    /// its end first: what it still holds is read there, so the copy
+    /// holds nothing new unless the original was truncated meanwhile.
+    fn skip_copied(&mut self, t: &mut Tail, head: &[u8]) {
+        // A collector copies a log beside it.
+        let dir = t.path.parent();
+        let Some(id) = self
             .files
-            .values()
-            .find_map(|f| Some((f, f.tail.copied_as(head)?)))
+            .iter()
+            .filter(|(_, f)| f.tail.path.parent() == dir)
+            .find_map(|(&id, f)| f.tail.copied_as(head).map(|_| id))
         else {
+            return;
+        };
+        let mut db_events = Vec::new();
+        self.read(id, &mut db_events);
+        self.db_waiting.extend(db_events);
+        let Some(f) = self.files.get(&id) else { return };
+        let Some((done, lines)) = f.tail.copied_as(head) else {
             return;
         };
         t.skip_to(done, lines);
@@ -548,7 +598,9 @@ impl Follow {
     fn let_go(&mut self, id: u32) {
         let mut db_events = Vec::new();
         self.read(id, &mut db_events);
-        let Some(mut f) = self.files.remove(&id) else { return };
+        let Some(mut f) = self.files.remove(&id) else {
+            return;
+        };
         self.by_ident.remove(&f.tail.ident);
         let mut last = Vec::new();
         f.tail.finish(&mut |p| {
@@ -556,7 +608,14 @@ impl Follow {
                 last.extend_from_slice(bytes);
             }
         });
-        if let What::Vm { dir, scanner, base, source, rank } = &mut f.what {
+        if let What::Vm {
+            dir,
+            scanner,
+            base,
+            source,
+            rank,
+        } = &mut f.what
+        {
             if !last.is_empty() {
                 scanner.feed(&last);
             }
@@ -582,7 +641,9 @@ impl Follow {
     /// Reads what was appended to one file. The database events it holds
     /// are added to `db_events`, to be printed after the VMs' stuns.
     fn read(&mut self, id: u32, db_events: &mut Vec<dblog::DbEvent>) {
-        let Some(f) = self.files.get_mut(&id) else { return };
+        let Some(f) = self.files.get_mut(&id) else {
+            return;
+        };
         let Followed { tail, what } = f;
         let live = self.live;
         let keep_text = self.select.keep_text;
@@ -591,7 +652,7 @@ impl Follow {
         let r = match what {
             What::Vm { scanner, base, .. } => tail.read(&mut |p| match p {
                 Piece::Restart => {
-                    *scanner = Scanner::new(false, keep_text);
+                    **scanner = Scanner::new(false, keep_text);
                     *base = 0;
                     restarted = true;
                 }
@@ -602,7 +663,9 @@ impl Follow {
                     dbf.restart();
                     restarted = true;
                 }
-                Piece::Lines { first, bytes } if live => db_events.extend(dbf.lines(first, bytes, zone)),
+                Piece::Lines { first, bytes } if live => {
+                    db_events.extend(dbf.lines(first, bytes, zone))
+                }
                 Piece::Lines { first, bytes } => dbf.context_only(first, bytes),
             }),
         };
@@ -615,10 +678,18 @@ impl Follow {
         if let Err(e) = r {
             self.out.note(&format!("{shown}: cannot read it ({e})"));
         }
-        if let What::Vm { dir, scanner, base, source, rank } = what {
+        if let What::Vm {
+            dir,
+            scanner,
+            base,
+            source,
+            rank,
+        } = what
+        {
             let (mut records, errors) = scanner.take_records();
             for e in errors {
-                self.out.note(&format!("{shown}:{}: {}", e.line_no + *base, e.message));
+                self.out
+                    .note(&format!("{shown}:{}: {}", e.line_no + *base, e.message));
             }
             if records.is_empty() {
                 return;
@@ -638,10 +709,10 @@ impl Follow {
     /// file read, the VMs with news analysed and printed, then the
     /// database events.
     fn sync(&mut self, rescan: bool) -> Result<(), Stop> {
-        if rescan {
+        if rescan || self.deferred {
             self.reconcile();
         }
-        let mut db_events = Vec::new();
+        let mut db_events = std::mem::take(&mut self.db_waiting);
         let changed: Vec<u32> = self
             .files
             .iter()
@@ -660,7 +731,9 @@ impl Follow {
         }
         for e in db_events {
             let by = self.explainer.event(&e, self.opts.qos.us);
-            self.out.db_event(&e, by.as_ref()).map_err(|_| Stop::Closed)?;
+            self.out
+                .db_event(&e, by.as_ref())
+                .map_err(|_| Stop::Closed)?;
         }
         Ok(())
     }
@@ -668,7 +741,9 @@ impl Follow {
     fn analyse_dirty(&mut self) -> Result<(), Stop> {
         let dirty = std::mem::take(&mut self.dirty);
         for dir in dirty {
-            let Some(vm) = self.vms.get_mut(&dir) else { continue };
+            let Some(vm) = self.vms.get_mut(&dir) else {
+                continue;
+            };
             let vmx = self.vmx.get(&dir).and_then(|n| n.as_deref());
             let mut update = vm.analyse(vmx, &self.opts, &mut self.next_cluster);
             update.events.sort_by_key(|e| (e.time, e.line));
@@ -717,7 +792,9 @@ impl Follow {
         }
         let explained = self.explainer.stun(self.stun_ref(e), self.opts.qos.us);
         for (db_event, by) in explained {
-            self.out.db_event(&db_event, Some(&by)).map_err(|_| Stop::Closed)?;
+            self.out
+                .db_event(&db_event, Some(&by))
+                .map_err(|_| Stop::Closed)?;
         }
         if self.fail.is_some_and(|f| e.verdict >= f) {
             return Err(Stop::Fail);
@@ -744,7 +821,11 @@ fn vmx_in_dir(dir: &Path) -> Option<String> {
     vmx.sort();
     vmx.into_iter().find_map(|p| {
         let mut buf = Vec::new();
-        std::fs::File::open(p).ok()?.take(MAX_VMX).read_to_end(&mut buf).ok()?;
+        std::fs::File::open(p)
+            .ok()?
+            .take(MAX_VMX)
+            .read_to_end(&mut buf)
+            .ok()?;
         buf.split(|&c| c == b'\n')
             .find_map(crate::line::vmx_display_name)
             .map(escape_bytes)

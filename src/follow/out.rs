@@ -183,10 +183,9 @@ impl Out {
                 };
                 writeln!(
                     out,
-                    "{}  {:<8} {} {}: {}  {}",
+                    "{}  {:<8} database {}: {}  {}",
                     self.time(e.time_ms),
                     e.kind.as_str(),
-                    "database",
                     e.member,
                     e.text,
                     why

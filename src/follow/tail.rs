@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 /// The first bytes of a file that identify it against a copy of it (a
 /// log's first line holds its start to the millisecond and the process id).
 pub const HEAD: usize = 256;
+/// First bytes alike that make a new file a copy of a followed one.
+pub const MIN_SAME: usize = 64;
 /// Bytes read per call.
 const CHUNK: usize = 64 * 1024;
 /// A line longer than this cannot be a record that matters (a stun line is
@@ -98,23 +100,28 @@ impl Tail {
 
     /// Whether `head` (a new file's first bytes) shows it to be a copy of
     /// this file as it is or as it was before its last truncation; then
-    /// how far (bytes, lines) this file had been read.
+    /// how far (bytes, lines) this file had been read. The first bytes of
+    /// a log hold its first line, time to the millisecond and process id:
+    /// [`MIN_SAME`] of them alike is the same log.
     pub fn copied_as(&self, head: &[u8]) -> Option<(u64, u64)> {
-        if head.len() < HEAD {
-            return None;
-        }
+        let alike = |mine: &[u8]| {
+            let n = mine.len().min(head.len());
+            n >= MIN_SAME && mine[..n] == head[..n]
+        };
         if let Some((h, done, lines)) = &self.before_truncation
-            && h == head
+            && alike(h)
         {
             return Some((*done, *lines));
         }
-        (self.head == head).then_some((self.done, self.lines))
+        alike(&self.head).then_some((self.done, self.lines))
     }
 
     /// Starts reading at `done` bytes, `lines` lines in: the part before
     /// was read already through the file this one copies.
     pub fn skip_to(&mut self, done: u64, lines: u64) {
         self.head = self.read_head();
+        self.carry.clear();
+        self.skipping = false;
         self.offset = done;
         self.done = done;
         self.lines = lines;

@@ -164,8 +164,12 @@ impl VmState {
         };
         // Its printed stuns are known under the new name from now on.
         for e in &l.entries {
-            if let Some(id) = self.printed.remove(&(l.source.clone(), e.line_no, e.time_ms)) {
-                self.printed.insert((source.clone(), e.line_no, e.time_ms), id);
+            if let Some(id) = self
+                .printed
+                .remove(&(l.source.clone(), e.line_no, e.time_ms))
+            {
+                self.printed
+                    .insert((source.clone(), e.line_no, e.time_ms), id);
             }
         }
         l.source = source.clone();
@@ -248,10 +252,15 @@ impl VmState {
         // A report lists its events cluster after cluster, numbered 1, 2, …
         let groups = report.events.chunk_by(|a, b| a.cluster == b.cluster);
         for (i, events) in groups.enumerate() {
-            let Some(c) = events.first().and_then(|e| report.clusters.get((e.cluster as usize).wrapping_sub(1))) else {
+            let Some(c) = events
+                .first()
+                .and_then(|e| report.clusters.get((e.cluster as usize).wrapping_sub(1)))
+            else {
                 continue;
             };
-            let known = events.iter().find_map(|e| self.printed.get(&key_of(e)).copied());
+            let known = events
+                .iter()
+                .find_map(|e| self.printed.get(&key_of(e)).copied());
             let id = known.unwrap_or_else(|| {
                 *next_cluster += 1;
                 *next_cluster
@@ -280,7 +289,11 @@ impl VmState {
 
     /// Takes in the numbering of a whole report (the first one, of what the
     /// files held when the watch began).
-    pub fn seed(&mut self, numbers: &HashMap<EventKey, u64>, kinds: &HashMap<u64, (Kind, KindSource)>) {
+    pub fn seed(
+        &mut self,
+        numbers: &HashMap<EventKey, u64>,
+        kinds: &HashMap<u64, (Kind, KindSource)>,
+    ) {
         for l in &self.logs {
             for e in &l.entries {
                 if !matches!(e.kind, RecordKind::Stun { .. }) {

@@ -31,7 +31,10 @@ pub const RESCAN: Duration = Duration::from_secs(30);
 pub enum Mode {
     Notify,
     /// Polling every interval, and why.
-    Poll { every: Duration, why: String },
+    Poll {
+        every: Duration,
+        why: String,
+    },
 }
 
 impl Mode {
@@ -40,7 +43,10 @@ impl Mode {
         match self {
             Mode::Notify => "change notifications (inotify)".to_owned(),
             Mode::Poll { every, why } => {
-                format!("polling every {} ({why})", humantime::format_duration(*every))
+                format!(
+                    "polling every {} ({why})",
+                    humantime::format_duration(*every)
+                )
             }
         }
     }
@@ -48,7 +54,10 @@ impl Mode {
 
 enum Msg {
     /// Paths changed; `rescan`: something was created, removed or renamed.
-    Changed { paths: Vec<PathBuf>, rescan: bool },
+    Changed {
+        paths: Vec<PathBuf>,
+        rescan: bool,
+    },
     /// Notifications were lost: look at everything.
     Lost,
     Stop,

@@ -122,6 +122,15 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         })
         .collect();
     roots.extend(db_args.iter().map(|(p, _)| p.clone()));
+    let dirs = roots
+        .iter()
+        .filter(|r| r.is_dir())
+        .map(|r| {
+            escape_bytes(r.as_os_str().as_encoded_bytes())
+                .trim_end_matches('/')
+                .to_owned()
+        })
+        .collect();
     let mut follow = Follow {
         roots,
         named: args.paths.iter().map(PathBuf::from).collect(),
@@ -139,7 +148,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         select,
         opts,
         next_cluster: 0,
-        out: out::Out::new(style, status),
+        out: out::Out::new(style, status, dirs),
         stats: Stats::default(),
         fail: match args.fail_on {
             FailOn::Never => None,
@@ -290,16 +299,22 @@ impl Follow {
     }
 
     fn status(&self, mode: &watch::Mode) {
-        let mut s = format!("watching {} · {}", self.files_and_vms(), mode.describe());
+        let how = match mode {
+            watch::Mode::Notify => "inotify".to_owned(),
+            watch::Mode::Poll { every, .. } => {
+                format!("polling every {}", humantime::format_duration(*every))
+            }
+        };
+        let mut s = format!("watching {} · {how}", self.files_and_vms());
         if let Some((t, us, vm, v)) = &self.stats.last {
             s.push_str(&format!(
-                " · last: {vm} {} {v} at {}",
+                " · last {} {v} {vm} at {}",
                 human_us(*us),
                 self.out.style().zone.rfc3339(*t)
             ));
         }
         if let Some((us, vm)) = &self.stats.longest {
-            s.push_str(&format!(" · longest: {vm} {}", human_us(*us)));
+            s.push_str(&format!(" · longest {} {vm}", human_us(*us)));
         }
         self.out.set_status(s);
     }

@@ -26,19 +26,30 @@ use crate::zone;
 pub struct Out {
     style: Style,
     status: Option<ProgressBar>,
+    /// The watched directories, as shown: a terminal line names a log
+    /// below them by its path from there.
+    dirs: Vec<String>,
+    /// The day of the last terminal line: a line of its own when it changes.
+    day: std::cell::RefCell<String>,
 }
 
 impl Out {
     /// `status`: draw a status line on standard error.
-    pub fn new(style: Style, status: bool) -> Out {
+    pub fn new(style: Style, status: bool, dirs: Vec<String>) -> Out {
         let status = status.then(|| {
             let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(s) = ProgressStyle::with_template("{msg}") {
+            // Cut to the terminal's width: a status line never wraps.
+            if let Ok(s) = ProgressStyle::with_template("{wide_msg}") {
                 pb.set_style(s);
             }
             pb
         });
-        Out { style, status }
+        Out {
+            style,
+            status,
+            dirs,
+            day: Default::default(),
+        }
     }
 
     pub fn style(&self) -> &Style {
@@ -73,7 +84,8 @@ impl Out {
             if render::event_record(e, &self.style, out)? {
                 return Ok(());
             }
-            writeln!(out, "{}", self.event_line(e))
+            let clock = self.clock(e.time, out)?;
+            writeln!(out, "{}", self.event_line(&clock, e))
         })
     }
 
@@ -93,18 +105,54 @@ impl Out {
         self.style.zone.rfc3339(ms).to_string()
     }
 
-    /// `2026-12-04T15:02:11.123Z  risk      4.512 s  db1 on esx01  create #12  …/vmware.log:88`
-    fn event_line(&self, e: &Event) -> String {
+    /// The time of day for a terminal line (`10:05:01.000`), after a line
+    /// with the date when the day is not the last line's.
+    fn clock(&self, ms: i64, out: &mut dyn Write) -> io::Result<String> {
+        let full = self.time(ms);
+        let (date, time) = full.split_once('T').unwrap_or(("", &full));
+        let mut day = self.day.borrow_mut();
+        if *day != date {
+            *day = date.to_owned();
+            writeln!(
+                out,
+                "{}",
+                self.paint_code("1", &format!("{date} ({})", self.style.zone.name()))
+            )?;
+        }
+        Ok(time.get(..12).unwrap_or(time).to_owned())
+    }
+
+    fn paint_code(&self, code: &str, text: &str) -> String {
+        if self.style.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A log's path from the watched directory that holds it.
+    fn short<'a>(&self, source: &'a str) -> &'a str {
+        self.dirs
+            .iter()
+            .find_map(|d| source.strip_prefix(d.as_str())?.strip_prefix('/'))
+            .unwrap_or(source)
+    }
+
+    /// `15:02:11.123  risk       4.512 s  db1 (esx01)  create #12  db1/vmware.log:88`
+    fn event_line(&self, clock: &str, e: &Event) -> String {
         let verdict = self.paint(e.verdict, &format!("{:<8}", e.verdict.as_str()));
+        let host = if &*e.host == "-" {
+            String::new()
+        } else {
+            format!(" ({})", e.host)
+        };
         format!(
-            "{}  {verdict} {:>10}  {} on {}  {} #{}  {}:{}",
-            self.time(e.time),
+            "{clock}  {verdict} {:>9}  {}{host}  {} #{}  {}:{}",
             human_us(e.stun_us),
             e.vm,
-            e.host,
             e.kind.as_str(),
             e.cluster,
-            e.source,
+            self.short(&e.source),
             e.line
         )
     }
@@ -123,18 +171,15 @@ impl Out {
             Format::Table => self.write(|out| {
                 writeln!(
                     out,
-                    "{:>24}  cluster #{} of {} is {} ({}), {} stun{}, longest {}",
+                    "{:12}  cluster #{} of {} is {}, {}",
                     "",
                     c.id,
                     c.vm,
                     c.kind.as_str(),
                     match c.kind_source {
-                        crate::analyze::KindSource::Marker => "by its marker",
-                        crate::analyze::KindSource::Heuristic => "by its shape",
+                        crate::analyze::KindSource::Marker => "as its log's marker says",
+                        crate::analyze::KindSource::Heuristic => "guessed from its stuns",
                     },
-                    c.events,
-                    if c.events == 1 { "" } else { "s" },
-                    human_us(c.max_us)
                 )
             }),
             _ => Ok(()),
@@ -170,21 +215,20 @@ impl Out {
             Format::Table => self.write(|out| {
                 let why = match by {
                     Some(b) => format!(
-                        "explained by the {} stun of {} on {} at {} ({}), {} before",
+                        "— explained by the {} {} stun of {} that ended at {} ({} after it began)",
                         human_us(b.stun_us),
-                        b.vm,
-                        b.host,
-                        self.time(b.time_ms),
                         self.paint(b.verdict, b.verdict.as_str()),
+                        b.vm,
+                        self.time(b.time_ms),
                         crate::units::human_span_ms(b.lag_ms)
                     ),
-                    None if e.kind.is_correlated() => "no stun explains it (yet)".to_owned(),
+                    None if e.kind.is_correlated() => "— no stun explains it (yet)".to_owned(),
                     None => String::new(),
                 };
+                let clock = self.clock(e.time_ms, out)?;
                 writeln!(
                     out,
-                    "{}  {:<8} database {}: {}  {}",
-                    self.time(e.time_ms),
+                    "{clock}  {:<8} database {}: {}  {}",
                     e.kind.as_str(),
                     e.member,
                     e.text,

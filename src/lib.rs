@@ -2,8 +2,9 @@
 //! and which of them could make a database mirror fail over.
 //!
 //! Data flows one way: [`input`] turns paths and archives into logs (with
-//! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
-//! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
+//! [`zipstream`] for zips that cannot seek and [`pipeline`] to spread
+//! inflating and searching over two threads), [`vmlog`] reads a VM's log
+//! and [`dblog`] a database's (both cutting lines with [`carry`]),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
 //! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
@@ -17,14 +18,13 @@ pub mod escape;
 pub mod follow;
 pub mod generate;
 pub mod input;
-pub mod line;
 pub mod pipeline;
 pub mod progress;
 pub mod qos;
 pub mod render;
-pub mod scan;
 pub mod time;
 pub mod units;
+pub mod vmlog;
 pub mod zipstream;
 pub mod zone;
 
@@ -115,7 +115,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut collected = input::collect(&inputs, progress, &select);
     let mut db_logs = std::mem::take(&mut collected.db_logs);
-    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
+    dblog::read_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -125,7 +125,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         min_us: args.min.unwrap_or(0),
     };
     let mut report = analyze::analyze(collected, &opts);
-    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
+    analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
 
     print_notices(&report);
     let stdout_tty = io::stdout().is_terminal();
@@ -201,8 +201,8 @@ fn time_window(args: &Args) -> Result<(Option<EpochMs>, Option<EpochMs>), String
     {
         return Err(format!(
             "--since {} is after --until {}: no time is in both",
-            time::format_rfc3339_ms(s),
-            time::format_rfc3339_ms(u)
+            zone::format_rfc3339_ms(s),
+            zone::format_rfc3339_ms(u)
         ));
     }
     Ok((since, until))

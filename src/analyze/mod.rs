@@ -9,6 +9,7 @@
 //! time window never changes a kind.
 
 mod clusters;
+pub mod db;
 mod report;
 mod stats;
 mod vms;
@@ -22,8 +23,9 @@ pub use report::{Cluster, Event, HostReport, Kind, KindSource, Report, Summary, 
 use crate::escape::{Name, Part};
 use crate::input::{Collected, LogFile, Notice};
 use crate::qos::Qos;
-use crate::scan::RecordKind;
-use crate::time::{EpochMs, format_rfc3339_ms};
+use crate::time::EpochMs;
+use crate::vmlog::scan::RecordKind;
+use crate::zone::format_rfc3339_ms;
 
 /// What to analyse.
 #[derive(Debug, Clone)]

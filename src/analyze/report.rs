@@ -6,7 +6,8 @@ use serde::{Serialize, Serializer};
 use crate::escape::{Name, Part};
 use crate::input::{InputSummary, Notice};
 use crate::qos::{Qos, Verdict};
-use crate::time::{EpochMs, format_rfc3339_ms};
+use crate::time::EpochMs;
+use crate::zone::format_rfc3339_ms;
 
 /// What a cluster of stuns was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,7 +156,7 @@ pub struct Report {
     pub summary: Summary,
     pub min_us: u64,
     /// The database's own record, correlated (empty without database logs).
-    pub db: crate::dblog::DbReport,
+    pub db: super::db::DbReport,
 }
 
 impl Report {

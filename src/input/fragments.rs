@@ -10,7 +10,7 @@ use super::names::{fragment, parent};
 use super::reader::Node;
 use super::{Collected, finish_log};
 use crate::escape::escape_bytes;
-use crate::scan::{self, ScanResult};
+use crate::vmlog::scan::{self, ScanResult};
 
 /// One scanned fragment.
 #[derive(Debug)]

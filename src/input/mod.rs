@@ -24,10 +24,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::escape::{Name, Part, escape_bytes, escape_str, prefix_part, suffix_part};
-use crate::line::{self, LineTime, SkipReason};
 use crate::progress;
-use crate::scan::{self, RecordKind, ScanResult};
 use crate::time::{self, EpochMs};
+use crate::vmlog::scan::{self, RecordKind, ScanResult};
+use crate::vmlog::{self, LineTime, SkipReason};
 
 pub use names::{
     Kind, Select, Want, bundle_host, bundle_host_in, fragment, is_log_name, log_rank, sniff,
@@ -455,7 +455,7 @@ fn read_vmx<R: Read>(r: R) -> Option<String> {
     let mut buf = Vec::new();
     r.take(MAX_VMX).read_to_end(&mut buf).ok()?;
     buf.split(|&c| c == b'\n')
-        .find_map(line::vmx_display_name)
+        .find_map(vmlog::vmx_display_name)
         .map(escape_bytes)
 }
 
@@ -467,7 +467,7 @@ fn holds_log_line(res: &ScanResult) -> bool {
         || res
             .head
             .split(|&c| c == b'\n')
-            .any(|l| line::parse_header(l).is_some())
+            .any(|l| vmlog::parse_header(l).is_some())
 }
 
 /// One note per source with skipped stun lines: how many, why, and where
@@ -773,11 +773,11 @@ mod tests {
         let mtime = time::epoch_ms(2010, 1, 1, 600_000) / 1000;
         let e: Vec<Entry> = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime).collect();
         assert_eq!(
-            time::format_rfc3339_ms(e[0].time_ms),
+            crate::zone::format_rfc3339_ms(e[0].time_ms),
             "2009-12-31T00:00:00.000Z"
         );
         assert_eq!(
-            time::format_rfc3339_ms(e[1].time_ms),
+            crate::zone::format_rfc3339_ms(e[1].time_ms),
             "2010-01-01T00:00:00.000Z"
         );
         assert!(e[0].approx);

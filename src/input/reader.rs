@@ -18,8 +18,8 @@ use super::{Collected, MAX_DEPTH, MAX_TAR_EXTENSION, finish_log, read_vmx};
 use crate::escape::{escape_bytes, escape_str};
 use crate::pipeline;
 use crate::progress;
-use crate::scan::{self, ScanResult};
 use crate::time;
+use crate::vmlog::scan::{self, ScanResult};
 
 /// How standard input is named in sources.
 const STDIN: &str = "<stdin>";

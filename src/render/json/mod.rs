@@ -1,5 +1,7 @@
 //! `json` (one document) and `ndjson` (one event per line).
 
+mod db;
+
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -19,11 +21,11 @@ struct Document<'a> {
     notes: Vec<NoticeOut<'a>>,
     hosts: &'a [HostReport],
     vms: &'a [VmReport],
-    clusters: Vec<super::db::ClusterOut<'a>>,
+    clusters: Vec<db::ClusterOut<'a>>,
     windows: &'a [Window],
     events: Vec<&'a Event>,
-    db_events: Vec<super::db::DbEventOut<'a>>,
-    freezes: Vec<super::db::FreezeOut<'a>>,
+    db_events: Vec<db::DbEventOut<'a>>,
+    freezes: Vec<db::FreezeOut<'a>>,
     summary: &'a Summary,
 }
 
@@ -76,11 +78,11 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         notes: notices(&report.notes),
         hosts: &report.hosts,
         vms: &report.vms,
-        clusters: super::db::clusters(report),
+        clusters: db::clusters(report),
         windows: &report.windows,
         events: report.listed().collect(),
-        db_events: super::db::db_events(&report.db),
-        freezes: super::db::freezes(&report.db),
+        db_events: db::db_events(&report.db),
+        freezes: db::freezes(&report.db),
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

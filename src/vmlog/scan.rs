@@ -12,9 +12,11 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
+use super::header::{self, LineTime};
+use super::markers::{Message, OpKind, Phase};
+use super::stun::{self, SkipReason};
 use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_bytes};
-use crate::line::{self, LineTime, Message, OpKind, Phase, SkipReason};
 
 /// Block size for reads. Lines longer than this cannot be a stun record (a
 /// stun line is under 200 bytes), so they are skipped rather than grown into.
@@ -24,7 +26,8 @@ pub const BLOCK: usize = 256 * 1024;
 /// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
 /// `SnapshotPrepareTake…`, `Consolidate…`, `Migrate…` and `Received
 /// migrate`, hot-add / hot-remove and `…Hotplug`, `DICT displayName`,
-/// `Hostname=`; the product banner is recognised by [`line::classify`] but
+/// `Hostname=`; the product banner is recognised by
+/// [`classify`](super::markers::classify) but
 /// reported nowhere, so it is not searched for). Each is a substring chosen
 /// to start with bytes that are rare in logs, because the SIMD search
 /// (Teddy) keys on a needle's first bytes and every false candidate costs a
@@ -36,7 +39,7 @@ pub const BLOCK: usize = 256 * 1024;
 /// times as fast on real logs (0.82 instead of 1.1 instructions per byte,
 /// with shorter dependency chains) for 0.6 % more candidate lines. Two
 /// bytes (`t-`) gain little more and hand the parser 14 % more lines.
-const NEEDLES: [&str; 9] = [
+pub(super) const NEEDLES: [&str; 9] = [
     "Unstun:",
     "tVMX",
     "PrepareTake",
@@ -64,7 +67,7 @@ fn searcher() -> &'static AhoCorasick {
     })
 }
 
-/// An operation marker, owned (see [`line::OpMarker`]).
+/// An operation marker, owned (see [`super::markers::OpMarker`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
     pub kind: OpKind,
@@ -361,15 +364,15 @@ impl Scanner {
 
     /// Parses one line that holds a needle; `line_no` is its number.
     pub fn line(&mut self, raw: &[u8], line_no: u64) {
-        let parsed = line::parse_header(raw).and_then(|h| Some((h, h.message()?)));
+        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.message()?)));
         let Some((h, msg)) = parsed.filter(|(_, m)| !matches!(m, Message::Product(_))) else {
-            if let Some(reason) = line::skip_reason(raw) {
+            if let Some(reason) = stun::skip_reason(raw) {
                 self.out.skip(reason, line_no);
             }
             return;
         };
         if !matches!(msg, Message::Stun(_) | Message::StunOverflow)
-            && let Some(reason) = line::skip_reason(raw)
+            && let Some(reason) = stun::skip_reason(raw)
         {
             self.out.skip(reason, h.grep_line.unwrap_or(line_no));
         }
@@ -387,7 +390,7 @@ impl Scanner {
                 let text = raw.strip_suffix(b"\r").unwrap_or(raw);
                 // A saved-grep line's original text starts after the prefix.
                 let text = match h.grep_name {
-                    Some(_) => strip_grep_prefix(text),
+                    Some(_) => header::strip_grep_prefix(text),
                     None => text,
                 };
                 RecordKind::Stun {
@@ -525,24 +528,6 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 /// for line numbers), because every byte of a log passes through here.
 fn count_newlines(b: &[u8]) -> u64 {
     bytecount::count(b, b'\n') as u64
-}
-
-/// The text after a `name.log:` or `name.log:N:` prefix.
-fn strip_grep_prefix(line: &[u8]) -> &[u8] {
-    let Some(at) = memchr::memmem::find(line, b".log:") else {
-        return line;
-    };
-    let after = &line[at + 5..];
-    let n = after
-        .iter()
-        .take(20)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if n > 0 && after.get(n) == Some(&b':') {
-        &after[n + 1..]
-    } else {
-        after
-    }
 }
 
 #[cfg(test)]

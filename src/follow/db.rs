@@ -17,7 +17,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::dblog::{self, DbEvent, ExplainedBy, ReadOptions, StunRef};
+use crate::analyze::db::{self as correlate, ExplainedBy, StunRef};
+use crate::dblog::{self, DbEvent, ReadOptions};
 use crate::qos::Verdict;
 use crate::zone::Zone;
 
@@ -159,7 +160,7 @@ impl Explainer {
     fn explain(&self, e: &DbEvent, qos_us: u64) -> Option<ExplainedBy> {
         let (a, b) = self.stuns.as_slices();
         let all: Vec<StunRef> = a.iter().chain(b).cloned().collect();
-        let x = dblog::explain(e, &all, qos_us)?;
+        let x = correlate::explain(e, &all, qos_us)?;
         let s = &all[x.stun];
         Some(ExplainedBy {
             host: s.host.as_str().into(),

@@ -10,7 +10,7 @@
 //!   whole; a truncated file is read again from its start; a copy of a
 //!   file is read only past what was read of the original);
 //! - the lines of a VMware log go through the normal scanner
-//!   ([`crate::scan::Scanner`]) into the VM's [`vms::VmState`], a bounded
+//!   ([`crate::vmlog::scan::Scanner`]) into the VM's [`vms::VmState`], a bounded
 //!   window analysed again by the normal analysis whenever a stun or a
 //!   marker arrives; the database's logs go through [`db`];
 //! - [`out`] writes each record at once.
@@ -32,16 +32,17 @@ use std::time::{Duration, Instant};
 
 use globset::GlobMatcher;
 
+use crate::analyze::db::StunRef;
 use crate::analyze::{self, Kind, KindSource};
 use crate::cli::{Args, FailOn, Format};
-use crate::dblog::{self, DbLog, ReadOptions, StunRef};
+use crate::dblog::{self, DbLog, ReadOptions};
 use crate::escape::{Name, escape_bytes};
 use crate::input::{self, Collected, Select};
 use crate::qos::{Qos, Verdict};
 use crate::render::{self, Style};
-use crate::scan::Scanner;
 use crate::time::EpochMs;
 use crate::units::human_us;
+use crate::vmlog::scan::Scanner;
 use crate::zone::Zone;
 use crate::{exit, usage_error};
 
@@ -354,7 +355,7 @@ impl Follow {
         }
         let mut report = analyze::analyze(collected, &self.opts);
         self.dirty.clear();
-        dblog::report::attach(&mut report, db_logs, self.db_zone_given);
+        analyze::db::attach(&mut report, db_logs, self.db_zone_given);
         // The numbering the first report used goes on.
         let numbers: HashMap<_, u64> = report
             .events
@@ -842,7 +843,7 @@ fn vmx_in_dir(dir: &Path) -> Option<String> {
             .read_to_end(&mut buf)
             .ok()?;
         buf.split(|&c| c == b'\n')
-            .find_map(crate::line::vmx_display_name)
+            .find_map(crate::vmlog::vmx_display_name)
             .map(escape_bytes)
     })
 }

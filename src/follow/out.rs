@@ -14,14 +14,15 @@ use std::io::{self, Write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
+use crate::analyze::db::ExplainedBy;
 use crate::analyze::{Cluster, Event};
 use crate::cli::Format;
-use crate::dblog::{DbEvent, ExplainedBy};
+use crate::dblog::DbEvent;
 use crate::qos::Verdict;
 use crate::render::{self, Style};
-use crate::time::format_rfc3339_ms;
 use crate::units::human_us;
 use crate::zone;
+use crate::zone::format_rfc3339_ms;
 
 pub struct Out {
     style: Style,

@@ -25,7 +25,7 @@ pub const MIN_SAME: usize = 64;
 const CHUNK: usize = 64 * 1024;
 /// A line longer than this cannot be a record that matters (a stun line is
 /// under 200 bytes): it is skipped, never grown into.
-pub const MAX_LINE: usize = crate::scan::BLOCK;
+pub const MAX_LINE: usize = crate::vmlog::scan::BLOCK;
 
 /// What a read hands on, in file order.
 pub enum Piece<'a> {

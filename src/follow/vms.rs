@@ -21,9 +21,9 @@ use std::sync::Arc;
 use crate::analyze::{self, Cluster, Event, Kind, KindSource, Report};
 use crate::escape::{Name, Part, escape_bytes};
 use crate::input::{Collected, Entry, LogFile, Says};
-use crate::line::LineTime;
-use crate::scan::{Record, RecordKind};
 use crate::time::{self, EpochMs};
+use crate::vmlog::LineTime;
+use crate::vmlog::scan::{Record, RecordKind};
 
 /// How far back the window reaches: a day (the longest look-back of the
 /// kind rules) and an hour.

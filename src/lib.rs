@@ -1,9 +1,9 @@
 //! stunscan: VMware stun times from vmware.log files and support bundles,
 //! and which of them could make a database mirror fail over.
 //!
-//! Data flows one way: [`input`] turns paths and archives into logs (with
-//! [`zipstream`] for zips that cannot seek, [`pipeline`] to spread inflating
-//! and searching over two threads, and [`scan`] and [`line`](mod@line) on the bytes),
+//! Data flows one way: [`input`] turns paths and archives into logs (its
+//! own archive readers and threads, with [`scan`] and [`line`](mod@line) on
+//! the bytes),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
 //! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
@@ -17,14 +17,11 @@ pub mod escape;
 pub mod generate;
 pub mod input;
 pub mod line;
-pub mod pipeline;
-pub mod progress;
 pub mod qos;
 pub mod render;
 pub mod scan;
 pub mod time;
 pub mod units;
-pub mod zipstream;
 pub mod zone;
 
 use std::io::{self, IsTerminal, Write};

@@ -28,6 +28,7 @@ mod progress;
 mod reader;
 mod vmx;
 mod walk;
+mod zipfile;
 mod zipstream;
 
 use std::path::PathBuf;
@@ -41,6 +42,7 @@ pub use collected::{Collected, Entry, InputSummary, LogFile, Notice, Says};
 pub use names::{
     Kind, Select, Want, bundle_host, bundle_host_in, fragment, is_log_name, log_rank, sniff,
 };
+use pipeline::Slot;
 pub use reader::MAX_DEPTH;
 use reader::Reader;
 
@@ -80,33 +82,46 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
         let mut tasks = Vec::new();
         for (idx, input) in inputs.iter().enumerate() {
             if let InputPath::Path(p) = input {
-                planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| tasks.push(t));
+                planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| {
+                    tasks.push((t, Slot::stream()))
+                });
             }
         }
-        let total: u64 = tasks.iter().map(|t| t.size).sum();
+        let total: u64 = tasks.iter().map(|(t, _)| t.size).sum();
         let bar = progress::Bar::new(total >= PROGRESS_MIN_BYTES, total);
         parts = tasks
-            .par_iter()
-            .map(|t| read_task(t, select, &bar))
+            .into_par_iter()
+            .map(|(t, slot)| read_task(&t, slot, select, &bar))
             .collect();
         bar.finish();
     } else {
         // Files are read while the directories are still being walked: the
         // walk runs on one pool thread and hands each file out as soon as it
-        // is certain to be read.
+        // is certain to be read. Every path given counts as a stream until
+        // it is planned (a file named takes that count along), so that a
+        // bundle read while later ones are still being planned does not
+        // take a helper thread they will need.
+        let mut reserved: Vec<Option<Slot>> = inputs
+            .iter()
+            .map(|i| matches!(i, InputPath::Path(_)).then(Slot::stream))
+            .collect();
         let done = std::sync::Mutex::new(Vec::new());
         let none = progress::Bar::new(false, 0);
         rayon::scope(|s| {
-            let mut send = |t: walk::Task| {
+            let send = |t: walk::Task, slot: Slot| {
                 let (done, none) = (&done, &none);
                 s.spawn(move |_| {
-                    let part = read_task(&t, select, none);
+                    let part = read_task(&t, slot, select, none);
                     done.lock().unwrap_or_else(|e| e.into_inner()).push(part);
                 });
             };
             for (idx, input) in inputs.iter().enumerate() {
                 if let InputPath::Path(p) = input {
-                    planner.plan(idx, p, select, &mut looks, &mut all, &mut send);
+                    let mut own = reserved.get_mut(idx).and_then(Option::take);
+                    planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| {
+                        let slot = t.named.then(|| own.take()).flatten();
+                        send(t, slot.unwrap_or_else(Slot::stream))
+                    });
                 }
             }
         });
@@ -150,15 +165,17 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     all
 }
 
-/// Reads one planned file: its results, and the bytes it held.
+/// Reads one planned file (which holds `slot` until it is read): its
+/// results, and the bytes it held.
 fn read_task(
     t: &walk::Task,
+    slot: Slot,
     select: &Select,
     bar: &progress::Bar,
 ) -> ((usize, usize), u64, Collected) {
     let mut bytes = 0;
     let mut part = Collected::default();
-    let mut reader = Reader::new(&mut bytes, bar, select, t.input);
+    let mut reader = Reader::new(&mut bytes, bar, select, t.input).holding(slot);
     reader.file(&t.path, t.named, &mut part);
     reader.drain(&mut part);
     (t.order, bytes, part)

@@ -1,5 +1,5 @@
 //! Lines per second of header parsing + message classification
-//! (`stunscan::line::parse_header(..).and_then(|h| h.message())`) over a
+//! (`stunscan::vmlog::parse_header(..).and_then(|h| h.message())`) over a
 //! realistic mix: a few thousand real vmware.log lines (from
 //! `../shared/corpus/workstation` when present, else synthetic) re-stamped
 //! into every header family of SPEC section 4, plus stun records and
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim::{Family, Pool, Rng, SEED, Style};
-use stunscan::line::{Message, parse_header};
+use stunscan::vmlog::{Message, parse_header};
 
 const LINES: usize = 4000;
 

@@ -1,6 +1,6 @@
 //! Bytes per second of the scanning paths:
 //!
-//! - `scan/in_memory_log`: `stunscan::scan::scan` over a ~64 MB realistic
+//! - `scan/in_memory_log`: `stunscan::vmlog::scan::scan` over a ~64 MB realistic
 //!   log held in memory (real filler lines re-stamped into every header
 //!   family, nightly snapshot bursts, decoys);
 //! - `bundle/collect_tgz`: `stunscan::input::collect` on a ~64 MB (content)
@@ -24,7 +24,7 @@ use std::time::Duration;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use sim::{Family, Pool, SEED};
 use stunscan::input::{InputPath, collect};
-use stunscan::scan::{RecordKind, scan};
+use stunscan::vmlog::scan::{RecordKind, scan};
 
 const TOTAL: u64 = 64 << 20;
 
@@ -73,7 +73,7 @@ fn write_bundle(pool: &Pool, path: &Path) -> io::Result<(u64, u64)> {
     Ok((bytes, stuns))
 }
 
-fn stuns_in(r: &stunscan::scan::ScanResult) -> u64 {
+fn stuns_in(r: &stunscan::vmlog::scan::ScanResult) -> u64 {
     r.records
         .iter()
         .filter(|r| matches!(r.kind, RecordKind::Stun { .. }))

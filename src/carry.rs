@@ -1,6 +1,6 @@
 //! Whole lines out of a stream read in chunks of any size.
 //!
-//! Both log readers (VMware logs in [`crate::scan`], database logs in
+//! Both log readers (VMware logs in [`crate::vmlog::scan`], database logs in
 //! [`crate::dblog`]) search whole lines in place, in the buffer they were
 //! read into; only a line cut by a chunk boundary is copied, and a line
 //! longer than the reader's limit is skipped, never grown into.

@@ -2,8 +2,8 @@
 //! and which of them could make a database mirror fail over.
 //!
 //! Data flows one way: [`input`] turns paths and archives into logs (its
-//! own archive readers and threads, with [`scan`] and [`line`](mod@line) on
-//! the bytes),
+//! own archive readers and threads), [`vmlog`] reads a VM's log and
+//! [`dblog`] a database's (both cutting lines with [`carry`]),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
 //! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
@@ -16,12 +16,11 @@ pub mod dblog;
 pub mod escape;
 pub mod generate;
 pub mod input;
-pub mod line;
 pub mod qos;
 pub mod render;
-pub mod scan;
 pub mod time;
 pub mod units;
+pub mod vmlog;
 pub mod zone;
 
 use std::io::{self, IsTerminal, Write};
@@ -108,7 +107,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut collected = input::collect(&inputs, progress, &select);
     let mut db_logs = std::mem::take(&mut collected.db_logs);
-    dblog::report::add_db_args(&mut db_logs, &args.db_log, &select.db_zone);
+    dblog::read_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
         qos,
         gap_ms: i64::try_from(args.gap / 1000).unwrap_or(i64::MAX),
@@ -118,7 +117,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         min_us: args.min.unwrap_or(0),
     };
     let mut report = analyze::analyze(collected, &opts);
-    dblog::report::attach(&mut report, db_logs, args.db_tz.is_some());
+    analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
 
     print_notices(&report);
     let stdout_tty = io::stdout().is_terminal();
@@ -194,8 +193,8 @@ fn time_window(args: &Args) -> Result<(Option<EpochMs>, Option<EpochMs>), String
     {
         return Err(format!(
             "--since {} is after --until {}: no time is in both",
-            time::format_rfc3339_ms(s),
-            time::format_rfc3339_ms(u)
+            zone::format_rfc3339_ms(s),
+            zone::format_rfc3339_ms(u)
         ));
     }
     Ok((since, until))

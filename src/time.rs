@@ -60,13 +60,6 @@ pub fn ymd(ms: EpochMs) -> (i64, u32, u32) {
     civil_from_days(ms.div_euclid(86_400_000))
 }
 
-/// RFC 3339 with milliseconds: `2017-01-04T22:15:58.846Z` — in UTC, or
-/// with the offset of the `--tz` zone while a report is being rendered
-/// (see [`crate::zone::with_output_zone`]).
-pub fn format_rfc3339_ms(ms: EpochMs) -> String {
-    crate::zone::output_rfc3339(ms)
-}
-
 /// Displays an instant as RFC 3339 UTC with milliseconds, without an
 /// intermediate `String` (the TSV writer prints one per event).
 #[derive(Debug, Clone, Copy)]
@@ -218,12 +211,12 @@ mod tests {
     fn iso_with_offset_normalises_to_utc() {
         let (ms, used) = parse_iso(b"2020-05-21T20:04:24.263-07:00| vcpu-0|").unwrap();
         assert_eq!(used, 29);
-        assert_eq!(format_rfc3339_ms(ms), "2020-05-22T03:04:24.263Z");
+        assert_eq!(Rfc3339(ms).to_string(), "2020-05-22T03:04:24.263Z");
         let (ms, _) = parse_iso(b"2018-06-29T17:28:26.569+05:30").unwrap();
-        assert_eq!(format_rfc3339_ms(ms), "2018-06-29T11:58:26.569Z");
+        assert_eq!(Rfc3339(ms).to_string(), "2018-06-29T11:58:26.569Z");
         let (ms, used) = parse_iso(b"2017-01-04T22:15:58.846Z").unwrap();
         assert_eq!(used, 24);
-        assert_eq!(format_rfc3339_ms(ms), "2017-01-04T22:15:58.846Z");
+        assert_eq!(Rfc3339(ms).to_string(), "2017-01-04T22:15:58.846Z");
     }
 
     #[test]

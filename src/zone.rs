@@ -204,7 +204,7 @@ impl Zone {
     /// `2017-01-04T16:30:35.000-05:00`, or `…Z` for UTC.
     pub fn format_rfc3339_ms(&self, utc_ms: EpochMs) -> String {
         if self.utc {
-            // Not `time::format_rfc3339_ms`, which follows the output zone.
+            // Not [`format_rfc3339_ms`], which follows the output zone.
             return crate::time::Rfc3339(utc_ms).to_string();
         }
         let off = self.offset_at(utc_ms);
@@ -464,12 +464,12 @@ impl fmt::Display for ZonedRfc3339<'_> {
 }
 
 thread_local! {
-    /// The zone of [`crate::time::format_rfc3339_ms`] while a report is
+    /// The zone of [`format_rfc3339_ms`] while a report is
     /// rendered.
     static OUTPUT: RefCell<Option<Zone>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with `zone` as the zone of [`crate::time::format_rfc3339_ms`],
+/// Runs `f` with `zone` as the zone of [`format_rfc3339_ms`],
 /// which the data model's serializers call: the JSON document's times follow
 /// `--tz` without a zone threaded through every `Serialize` impl. Scoped
 /// (and per thread), so nothing outside rendering sees it.
@@ -486,8 +486,9 @@ pub fn with_output_zone<T>(zone: &Zone, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// RFC 3339 in the zone set by [`with_output_zone`], else UTC.
-pub fn output_rfc3339(utc_ms: EpochMs) -> String {
+/// RFC 3339 with milliseconds (`2017-01-04T22:15:58.846Z`): in the zone
+/// set by [`with_output_zone`] while a report is rendered, else UTC.
+pub fn format_rfc3339_ms(utc_ms: EpochMs) -> String {
     OUTPUT.with(|z| match z.borrow().as_ref() {
         Some(zone) if !zone.utc => zone.rfc3339(utc_ms).to_string(),
         _ => crate::time::Rfc3339(utc_ms).to_string(),
@@ -511,7 +512,7 @@ mod tests {
     }
 
     fn rfc(ms: EpochMs) -> String {
-        crate::time::format_rfc3339_ms(ms)
+        format_rfc3339_ms(ms)
     }
 
     #[test]
@@ -712,9 +713,9 @@ mod tests {
     fn output_zone_is_scoped() {
         let t = at("2025-11-18T22:00:07.882Z");
         let z = Zone::parse("+01:00").unwrap();
-        let inside = with_output_zone(&z, || output_rfc3339(t));
+        let inside = with_output_zone(&z, || format_rfc3339_ms(t));
         assert_eq!(inside, "2025-11-18T23:00:07.882+01:00");
-        assert_eq!(output_rfc3339(t), "2025-11-18T22:00:07.882Z");
+        assert_eq!(format_rfc3339_ms(t), "2025-11-18T22:00:07.882Z");
         // UTC itself never follows the output zone.
         let utc = with_output_zone(&z, || Zone::utc().format_rfc3339_ms(t));
         assert_eq!(utc, "2025-11-18T22:00:07.882Z");

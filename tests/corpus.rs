@@ -62,7 +62,7 @@ fn every_corpus_line_has_a_well_formed_header() {
             }
             lines += 1;
             assert!(
-                stunscan::line::parse_header(line).is_some(),
+                stunscan::vmlog::parse_header(line).is_some(),
                 "{}:{}: {}",
                 entry.path().display(),
                 i + 1,

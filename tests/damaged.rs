@@ -1411,7 +1411,7 @@ fn many_distinct_saved_grep_prefixes_scan_in_linear_time() {
     };
     let time = |log: &[u8]| {
         let t = std::time::Instant::now();
-        let (r, e) = stunscan::scan::scan(log);
+        let (r, e) = stunscan::vmlog::scan::scan(log);
         assert!(e.is_none());
         assert_eq!(r.records.len(), N);
         t.elapsed()

@@ -3,9 +3,10 @@
 //! stun value and time.
 
 use proptest::prelude::*;
-use stunscan::line::{self, LineTime, Message};
-use stunscan::scan::{self, RecordKind};
-use stunscan::time::{self, epoch_ms, format_rfc3339_ms};
+use stunscan::time::{self, epoch_ms};
+use stunscan::vmlog::scan::{self, RecordKind};
+use stunscan::vmlog::{self, LineTime, Message};
+use stunscan::zone::format_rfc3339_ms;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -191,12 +192,12 @@ proptest! {
 
     #[test]
     fn header_and_message_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        if let Some(h) = line::parse_header(&bytes) {
+        if let Some(h) = vmlog::parse_header(&bytes) {
             let _ = h.messages();
             let _ = h.message();
         }
-        let _ = line::classify(&bytes);
-        let _ = line::vmx_display_name(&bytes);
+        let _ = vmlog::classify(&bytes);
+        let _ = vmlog::vmx_display_name(&bytes);
     }
 
     #[test]
@@ -212,13 +213,13 @@ proptest! {
         let keep = line.len().saturating_sub(cut % 40);
         let mut bytes = line.as_bytes()[..keep].to_vec();
         bytes.extend_from_slice(&tail);
-        if let Some(h) = line::parse_header(&bytes) {
+        if let Some(h) = vmlog::parse_header(&bytes) {
             let _ = h.messages();
             let _ = h.message();
         }
         // And arbitrary bytes cut out of the header itself.
         let head = &line.as_bytes()[..cut.min(line.len())];
-        if let Some(h) = line::parse_header(head) {
+        if let Some(h) = vmlog::parse_header(head) {
             let _ = h.message();
         }
     }
@@ -263,7 +264,7 @@ proptest! {
         if crlf {
             line.push('\r');
         }
-        let h = line::parse_header(line.as_bytes());
+        let h = vmlog::parse_header(line.as_bytes());
         prop_assert!(h.is_some(), "no header: {line:?}");
         let h = h.unwrap();
         prop_assert_eq!(h.message(), Some(Message::Stun(us)), "{:?}", line);

@@ -2,10 +2,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stunscan::line::{self, Message};
+use stunscan::vmlog::{self, Message};
 
 fuzz_target!(|data: &[u8]| {
-    if let Some(h) = line::parse_header(data) {
+    if let Some(h) = vmlog::parse_header(data) {
         let _ = h.messages();
         if let Some(Message::Stun(v)) = h.message() {
             // A stun is only ever reported from a header-anchored message
@@ -19,8 +19,8 @@ fuzz_target!(|data: &[u8]| {
             assert!(!h.continuation);
         }
     }
-    let _ = line::classify(data);
-    let _ = line::vmx_display_name(data);
+    let _ = vmlog::classify(data);
+    let _ = vmlog::vmx_display_name(data);
     let _ = stunscan::time::parse_iso(data);
-    let _ = stunscan::scan::scan(data);
+    let _ = stunscan::vmlog::scan::scan(data);
 });

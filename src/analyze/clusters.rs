@@ -11,9 +11,9 @@
 use super::report::{Kind, KindSource};
 use super::vms::Item;
 use crate::escape::Name;
-use crate::line::{OpKind, Phase};
-use crate::scan::{Op, RecordKind};
 use crate::time::EpochMs;
+use crate::vmlog::scan::{Op, RecordKind};
+use crate::vmlog::{OpKind, Phase};
 
 const HOUR_MS: i64 = 3600 * 1000;
 /// A marker older than this before a cluster decides nothing, unless its

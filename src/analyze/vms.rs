@@ -17,8 +17,8 @@ use std::ops::Range;
 
 use crate::escape::{Name, Part};
 use crate::input::{LogFile, Notice, Says};
-use crate::scan::RecordKind;
 use crate::time::EpochMs;
+use crate::vmlog::scan::RecordKind;
 
 /// One record of a VM's timeline (32 bytes: one per stun and marker of the
 /// VM being analysed).

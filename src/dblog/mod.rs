@@ -1,11 +1,11 @@
-//! The database's own record: InterSystems IRIS / Caché logs and the
-//! freeze script's logs, read beside the VMware logs.
+//! Reading the database's own record: InterSystems IRIS / Caché logs and
+//! the freeze script's logs, beside the VMware logs.
 //!
 //! A stun only matters because of what the database did, and only the
 //! database's log says that: when a member became primary, when it lost
 //! the arbiter, when the freeze script suspended and resumed writes. This
-//! module reads three formats (all in the guest's local time, without a
-//! zone):
+//! stage reads three formats (all in the guest's local time, without a
+//! zone) into [`DbLog`]s of [`DbEvent`]s:
 //!
 //! - IRIS `messages.log` / Caché `cconsole.log`:
 //!   `01/09/22-11:02:08:227 (684) 1 [Utility.Event] Becoming primary mirror server`;
@@ -15,18 +15,14 @@
 //! - the freeze script's `$SNAPLOG` (`date` output, then a message):
 //!   `Wed Jan  4 16:30:35 EST 2017: H20152 IS FROZEN`.
 //!
-//! It then pairs freezes with thaws ([`freeze`]) and links database events
-//! to the stuns that explain them ([`mod@correlate`]). Nothing here depends on
-//! how the VMware side is analysed: the caller hands in plain [`StunRef`]s
-//! and [`CreateRef`]s.
+//! Reading only: pairing freezes with thaws and linking events to stuns is
+//! analysis (`analyze::db`). Nothing here knows about VMs or stuns.
 
+mod args;
 pub mod classify;
-pub mod correlate;
 pub mod format;
-pub mod freeze;
 pub mod lines;
 pub mod read;
-pub mod report;
 
 use std::fmt;
 use std::ops::Deref;
@@ -36,13 +32,8 @@ use serde::{Serialize, Serializer};
 use crate::escape::Name;
 use crate::time::EpochMs;
 
-pub use correlate::{
-    Correlation, CreateRef, Explained, FreezeCheck, StunRef, VmRef, WindowReport, correlate,
-    explain, in_freeze, names_vm,
-};
-pub use freeze::{FreezeWindow, freeze_windows};
-pub use read::{DbArg, ReadOptions, is_db_log_name, parse_db_log_arg, read, read_path};
-pub use report::{DbReport, ExplainedBy, Freeze};
+pub use args::{DbArg, parse_db_log_arg, read_args};
+pub use read::{ReadOptions, is_db_log_name, read, read_path};
 
 /// What a database log entry says, as far as stuns are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -243,100 +234,9 @@ impl DbLog {
     }
 }
 
-/// All database logs of a run, with their events in time order and their
-/// freeze windows.
-#[derive(Debug, Clone, Default)]
-pub struct DbSet {
-    /// The logs, for what they cover; their events are in `events`.
-    pub logs: Vec<DbLog>,
-    /// Every log's events, sorted by time (then source and line).
-    pub events: Vec<DbEvent>,
-    pub windows: Vec<FreezeWindow>,
-    /// The logs' notes and errors, and the windows' notes.
-    pub notes: Vec<DbNote>,
-    pub errors: Vec<DbError>,
-}
-
-impl DbSet {
-    /// Gathers the logs; their events, notes and errors move to the set's
-    /// own lists (a large log's events are held once, not twice).
-    pub fn new(mut logs: Vec<DbLog>) -> DbSet {
-        let (windows, window_notes) = freeze_windows(&logs);
-        // The largest log's vector becomes the set's and the others' events
-        // move into it in log order (the sort below is stable), each log's
-        // buffer freed at once: `append` would keep every buffer beside the
-        // set's, twice the memory of a large log.
-        let total: usize = logs.iter().map(|l| l.events.len()).sum();
-        let largest = (0..logs.len())
-            .max_by_key(|&i| logs[i].events.len())
-            .unwrap_or(0);
-        let mut events: Vec<DbEvent> = logs
-            .get_mut(largest)
-            .map_or_else(Vec::new, |l| std::mem::take(&mut l.events));
-        events.reserve_exact(total - events.len());
-        let before: Vec<DbEvent> = logs[..largest]
-            .iter_mut()
-            .flat_map(|l| std::mem::take(&mut l.events))
-            .collect();
-        events.splice(0..0, before);
-        let mut notes: Vec<DbNote> = Vec::new();
-        let mut errors: Vec<DbError> = Vec::new();
-        for (i, l) in logs.iter_mut().enumerate() {
-            if i > largest {
-                events.extend(std::mem::take(&mut l.events));
-            }
-            notes.append(&mut l.notes);
-            errors.append(&mut l.errors);
-        }
-        events.sort_by(|a, b| (a.time_ms, &a.source, a.line).cmp(&(b.time_ms, &b.source, b.line)));
-        notes.extend(window_notes);
-        DbSet {
-            logs,
-            events,
-            windows,
-            notes,
-            errors,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.logs.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn log(kind: DbKind, n: usize) -> DbLog {
-        let event = DbEvent {
-            time_ms: 1000,
-            kind,
-            member: "db1".into(),
-            text: String::new(),
-            source: "same".into(),
-            line: 7,
-            instance: None,
-        };
-        DbLog {
-            events: vec![event; n],
-            ..DbLog::default()
-        }
-    }
-
-    #[test]
-    fn events_that_tie_keep_the_order_of_their_logs() {
-        // The largest log's vector is reused; ties still come in log order.
-        let set = DbSet::new(vec![
-            log(DbKind::Freeze, 1),
-            log(DbKind::Thaw, 3),
-            log(DbKind::Mirror, 2),
-        ]);
-        let kinds: Vec<DbKind> = set.events.iter().map(|e| e.kind).collect();
-        use DbKind::*;
-        assert_eq!(kinds, [Freeze, Thaw, Thaw, Thaw, Mirror, Mirror]);
-        assert!(set.logs.iter().all(|l| l.events.is_empty()));
-    }
 
     #[test]
     #[cfg(target_pointer_width = "64")]
@@ -344,7 +244,6 @@ mod tests {
         // A large log has hundreds of thousands: its names are thin shared
         // pointers, its text the only allocation of its own.
         assert_eq!(std::mem::size_of::<DbEvent>(), 72);
-        assert_eq!(std::mem::size_of::<Option<report::ExplainedBy>>(), 48);
     }
 
     #[test]

@@ -12,10 +12,9 @@
 //! entry assembled and classified: the reference the fast reader is held
 //! to (`equiv`), on every fixture and on generated logs.
 
-use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
@@ -48,36 +47,6 @@ pub struct ReadOptions<'a> {
     pub zone: &'a Zone,
     /// The member's name (`NAME=` of `--db-log`), if the user gave one.
     pub member: Option<&'a str>,
-}
-
-/// A `--db-log` argument: `[NAME=]FILE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DbArg {
-    pub name: Option<String>,
-    pub path: PathBuf,
-}
-
-/// Splits `NAME=FILE`. An argument that names an existing file is a file
-/// even if it contains `=`; otherwise the text before the first `=` is the
-/// name, unless it is empty or looks like a path.
-pub fn parse_db_log_arg(arg: &OsStr) -> DbArg {
-    let whole = DbArg {
-        name: None,
-        path: PathBuf::from(arg),
-    };
-    if Path::new(arg).exists() {
-        return whole;
-    }
-    let Some(s) = arg.to_str() else {
-        return whole;
-    };
-    match s.split_once('=') {
-        Some((name, file)) if !name.is_empty() && !name.contains(['/', '\\']) => DbArg {
-            name: Some(name.to_owned()),
-            path: PathBuf::from(file),
-        },
-        _ => whole,
-    }
 }
 
 /// Whether a base name is a database log met while walking directories or

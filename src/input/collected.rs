@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::node::Node;
 use crate::escape::{Name, Part, escape_str};
-use crate::scan::{RecordKind, ScanResult};
 use crate::time::EpochMs;
+use crate::vmlog::scan::{RecordKind, ScanResult};
 
 /// Log-like names listed in the note about them; the rest are counted.
 const LOOKALIKES_SHOWN: usize = 10;

@@ -10,9 +10,9 @@ use super::collected::{Collected, Entry, LogFile, Says};
 use super::names::{basename, bundle_host, bundle_host_in, log_rank, parent};
 use super::node::Node;
 use crate::escape::{Name, Part, escape_bytes, prefix_part, suffix_part};
-use crate::line::{self, LineTime, SkipReason};
-use crate::scan::{self, RecordKind, ScanResult};
 use crate::time::{self, EpochMs};
+use crate::vmlog::scan::{self, RecordKind, ScanResult};
+use crate::vmlog::{self, LineTime, SkipReason};
 
 /// Whether a scan saw anything of a VMware log: a record, a skipped stun
 /// line, or a line with a VMware header near the start.
@@ -22,7 +22,7 @@ fn holds_log_line(res: &ScanResult) -> bool {
         || res
             .head
             .split(|&c| c == b'\n')
-            .any(|l| line::parse_header(l).is_some())
+            .any(|l| vmlog::parse_header(l).is_some())
 }
 
 /// One note per source with skipped stun lines: how many, why, and where
@@ -328,11 +328,11 @@ mod tests {
         let mtime = time::epoch_ms(2010, 1, 1, 600_000) / 1000;
         let e: Vec<Entry> = resolve_times(vec![rec(12, 31), rec(1, 1)], mtime).collect();
         assert_eq!(
-            time::format_rfc3339_ms(e[0].time_ms),
+            crate::zone::format_rfc3339_ms(e[0].time_ms),
             "2009-12-31T00:00:00.000Z"
         );
         assert_eq!(
-            time::format_rfc3339_ms(e[1].time_ms),
+            crate::zone::format_rfc3339_ms(e[1].time_ms),
             "2010-01-01T00:00:00.000Z"
         );
         assert!(e[0].approx);

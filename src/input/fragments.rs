@@ -10,7 +10,7 @@ use super::collected::{Collected, Piece};
 use super::filing::{finish_log, whole_key};
 use super::names::{fragment, parent};
 use crate::escape::escape_bytes;
-use crate::scan;
+use crate::vmlog::scan;
 
 /// Which log a fragment belongs to: its container, its directory and the
 /// name before `.FRAG-`.

@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::scan::{BLOCK, ScanResult, Scanner, StreamError, scan_as};
+use crate::vmlog::scan::{BLOCK, ScanResult, Scanner, StreamError, scan_as};
 
 /// Chunks in flight to the scanning thread: bounds memory to about
 /// `PIPE_DEPTH × BLOCK` whatever the stream's size.
@@ -294,7 +294,7 @@ mod tests {
             );
             log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
         }
-        let (a, ea) = crate::scan::scan(&log[..]);
+        let (a, ea) = crate::vmlog::scan::scan(&log[..]);
         let mut w = ScanWorker::new(true, Slot::stream());
         w.submit(&log[..], 1, false);
         w.submit(&log[..100], 2, false);

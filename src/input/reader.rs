@@ -17,8 +17,8 @@ use super::node::{Node, STDIN};
 use super::vmx::read_vmx;
 use super::{pipeline, progress, zipfile, zipstream};
 use crate::escape::escape_bytes;
-use crate::scan::{self, ScanResult};
 use crate::time;
+use crate::vmlog::scan::{self, ScanResult};
 
 /// Archive layers opened inside one another at most (vCenter `.zip` → host
 /// `.tgz` → `vmware.log.gz` is three).

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::collected::Collected;
 use crate::escape::escape_bytes;
-use crate::line;
+use crate::vmlog;
 
 /// `.vmx` files larger than this are not configuration files.
 const MAX_VMX: u64 = 1 << 20;
@@ -57,6 +57,6 @@ pub(super) fn read_vmx<R: Read>(r: R) -> Option<String> {
     let mut buf = Vec::new();
     r.take(MAX_VMX).read_to_end(&mut buf).ok()?;
     buf.split(|&c| c == b'\n')
-        .find_map(line::vmx_display_name)
+        .find_map(vmlog::vmx_display_name)
         .map(escape_bytes)
 }

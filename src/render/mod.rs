@@ -5,7 +5,6 @@
 //! format; the human formats (`table`, `markdown`, `html`) share what they
 //! say through [`view`].
 
-mod db;
 mod html;
 mod json;
 mod layout;
@@ -40,7 +39,7 @@ pub const COLUMNS: [&str; 9] = [
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     // The data model's serializers write times through
-    // `time::format_rfc3339_ms`, which follows the zone set here.
+    // `zone::format_rfc3339_ms`, which follows the zone set here.
     zone::with_output_zone(&style.zone, || match style.format {
         Format::Table => table::write(report, style, out),
         Format::Markdown => markdown::write(report, style, out),

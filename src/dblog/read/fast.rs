@@ -5,7 +5,7 @@
 //! only be an event (or the startup entry a takeover is checked against)
 //! if its text holds one of a few words. So each block is searched for
 //! those words at once ([`NEEDLES`], Teddy SIMD via `aho-corasick`, the
-//! way [`crate::scan`] searches vmware.log), and only an entry with a hit
+//! way [`crate::vmlog::scan`] searches vmware.log), and only an entry with a hit
 //! in one of its lines is assembled and classified. The rest of the work
 //! per line is what the log's coverage and notes need from every entry:
 //! whether the line starts an entry, and the entry's time. A

@@ -1,11 +1,12 @@
 use std::io::Write;
+use std::path::PathBuf;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use proptest::prelude::*;
 
 use super::*;
-use crate::time::format_rfc3339_ms as rfc;
+use crate::zone::format_rfc3339_ms as rfc;
 
 fn ny() -> Zone {
     Zone::parse("America/New_York").expect("zone")
@@ -391,24 +392,6 @@ fn db_log_names() {
     ] {
         assert!(!is_db_log_name(n.as_bytes()), "{n}");
     }
-}
-
-#[test]
-fn db_log_args() {
-    let a = parse_db_log_arg(OsStr::new("db1=/var/log/messages.log"));
-    assert_eq!(a.name.as_deref(), Some("db1"));
-    assert_eq!(a.path, PathBuf::from("/var/log/messages.log"));
-    let a = parse_db_log_arg(OsStr::new("/var/log/messages.log"));
-    assert_eq!(a.name, None);
-    let a = parse_db_log_arg(OsStr::new("logs/a=b/messages.log"));
-    assert_eq!(a.name, None, "a path before the = is no name");
-    let a = parse_db_log_arg(OsStr::new("=x.log"));
-    assert_eq!((a.name, a.path), (None, PathBuf::from("=x.log")));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let odd = dir.path().join("a=b.log");
-    std::fs::write(&odd, "").expect("write");
-    let a = parse_db_log_arg(odd.as_os_str());
-    assert_eq!((a.name, a.path), (None, odd), "an existing file is a file");
 }
 
 fn fixture(p: &str) -> PathBuf {

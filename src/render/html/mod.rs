@@ -17,8 +17,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Style;
 use super::view::{self, Section, View};
+use crate::analyze::db::names_vm;
 use crate::analyze::{Cluster, Event, Report, VmReport, Window};
-use crate::dblog::correlate::names_vm;
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
 

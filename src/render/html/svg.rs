@@ -9,8 +9,9 @@
 
 use maud::{Markup, html};
 
+use crate::analyze::db::{ExplainedBy, FreezeWindow};
 use crate::analyze::{Cluster, Event, Window};
-use crate::dblog::{DbEvent, DbKind, ExplainedBy, FreezeWindow};
+use crate::dblog::{DbEvent, DbKind};
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
 use crate::zone::Zone;

@@ -12,9 +12,11 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
+use super::header::{self, LineTime};
+use super::markers::{Message, OpKind, Phase};
+use super::stun::{self, SkipReason};
 use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_bytes};
-use crate::line::{self, LineTime, Message, OpKind, Phase, SkipReason};
 
 /// Block size for reads. Lines longer than this cannot be a stun record (a
 /// stun line is under 200 bytes), so they are skipped rather than grown into.
@@ -24,7 +26,8 @@ pub const BLOCK: usize = 256 * 1024;
 /// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
 /// `SnapshotPrepareTake…`, `Consolidate…`, `Migrate…` and `Received
 /// migrate`, hot-add / hot-remove and `…Hotplug`, `DICT displayName`,
-/// `Hostname=`; the product banner is recognised by [`line::classify`] but
+/// `Hostname=`, `ToolsBackup` and `[msg.snapshot.quiesce.`; the product banner is recognised by
+/// [`classify`](super::markers::classify) but
 /// reported nowhere, so it is not searched for). Each is a substring chosen
 /// to start with bytes that are rare in logs, because the SIMD search
 /// (Teddy) keys on a needle's first bytes and every false candidate costs a
@@ -36,7 +39,7 @@ pub const BLOCK: usize = 256 * 1024;
 /// times as fast on real logs (0.82 instead of 1.1 instructions per byte,
 /// with shorter dependency chains) for 0.6 % more candidate lines. Two
 /// bytes (`t-`) gain little more and hand the parser 14 % more lines.
-const NEEDLES: [&str; 9] = [
+pub(super) const NEEDLES: [&str; 11] = [
     "Unstun:",
     "tVMX",
     "PrepareTake",
@@ -45,6 +48,8 @@ const NEEDLES: [&str; 9] = [
     "ot-",
     "otplug",
     "ayName",
+    "olsBack",
+    "t.quies",
     "tname=",
 ];
 
@@ -64,7 +69,7 @@ fn searcher() -> &'static AhoCorasick {
     })
 }
 
-/// An operation marker, owned (see [`line::OpMarker`]).
+/// An operation marker, owned (see [`super::markers::OpMarker`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
     pub kind: OpKind,
@@ -72,6 +77,24 @@ pub struct Op {
     pub generic: bool,
     pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
+    /// The marker's message, escaped: the evidence shown for the kind it
+    /// decides. Equal texts of one log share one allocation.
+    pub text: Name,
+}
+
+/// A quiesce line, owned (see [`super::markers::QuiesceLine`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quiesce {
+    /// Leaves `IDLE`.
+    pub begins: bool,
+    /// Returns to `IDLE`, or a message that ends the quiescing.
+    pub ends: bool,
+    /// The timeout message.
+    pub timed_out: bool,
+    /// An error state or an error message.
+    pub failed: bool,
+    /// The message, escaped.
+    pub text: Name,
 }
 
 /// What a kept line said.
@@ -85,6 +108,7 @@ pub enum RecordKind {
         text: Name,
     },
     Op(Op),
+    Quiesce(Quiesce),
     DisplayName(Name),
     Hostname(Name),
 }
@@ -233,6 +257,8 @@ pub struct Scanner {
     in_head: bool,
     /// Keep each stun line's text (for `--format raw`).
     keep_text: bool,
+    /// Marker texts kept so far (see [`Scanner::shared_text`]).
+    texts: std::collections::HashSet<Name>,
 }
 
 impl Scanner {
@@ -352,15 +378,17 @@ impl Scanner {
 
     /// Parses one line that holds a needle; `line_no` is its number.
     pub fn line(&mut self, raw: &[u8], line_no: u64) {
-        let parsed = line::parse_header(raw).and_then(|h| Some((h, h.message()?)));
-        let Some((h, msg)) = parsed.filter(|(_, m)| !matches!(m, Message::Product(_))) else {
-            if let Some(reason) = line::skip_reason(raw) {
+        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
+        let Some((h, (msg, msg_text))) =
+            parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))
+        else {
+            if let Some(reason) = stun::skip_reason(raw) {
                 self.out.skip(reason, line_no);
             }
             return;
         };
         if !matches!(msg, Message::Stun(_) | Message::StunOverflow)
-            && let Some(reason) = line::skip_reason(raw)
+            && let Some(reason) = stun::skip_reason(raw)
         {
             self.out.skip(reason, h.grep_line.unwrap_or(line_no));
         }
@@ -378,7 +406,7 @@ impl Scanner {
                 let text = raw.strip_suffix(b"\r").unwrap_or(raw);
                 // A saved-grep line's original text starts after the prefix.
                 let text = match h.grep_name {
-                    Some(_) => strip_grep_prefix(text),
+                    Some(_) => header::strip_grep_prefix(text),
                     None => text,
                 };
                 RecordKind::Stun {
@@ -399,6 +427,14 @@ impl Scanner {
                 generic: m.generic,
                 snapshot: m.snapshot.map(|s| escape_bytes(s).into()),
                 quiesced: m.quiesced,
+                text: self.shared_text(msg_text),
+            }),
+            Message::Quiesce(q) => RecordKind::Quiesce(Quiesce {
+                begins: q.begins(),
+                ends: q.ends(),
+                timed_out: q.timed_out(),
+                failed: q.failed(),
+                text: self.shared_text(msg_text),
             }),
             Message::DisplayName(n) => RecordKind::DisplayName(escape_bytes(n).into()),
             Message::Hostname(n) => RecordKind::Hostname(escape_bytes(n).into()),
@@ -441,6 +477,19 @@ impl Scanner {
             let n = piece.head.len().min(HEAD_BYTES - self.out.head.len());
             self.out.head.extend_from_slice(&piece.head[..n]);
         }
+    }
+
+    /// `text` escaped, shared with an equal text met before in this log:
+    /// marker messages repeat (`ConsolidateStart: online` every night), and
+    /// each kept copy would cost as much as a stun.
+    fn shared_text(&mut self, text: &[u8]) -> Name {
+        let text = escape_bytes(text);
+        if let Some(t) = self.texts.get(text.as_str()) {
+            return t.clone();
+        }
+        let t = Name::from(text.as_str());
+        self.texts.insert(t.clone());
+        t
     }
 
     fn origin(&mut self, name: &[u8]) -> u32 {
@@ -516,24 +565,6 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 /// for line numbers), because every byte of a log passes through here.
 fn count_newlines(b: &[u8]) -> u64 {
     bytecount::count(b, b'\n') as u64
-}
-
-/// The text after a `name.log:` or `name.log:N:` prefix.
-fn strip_grep_prefix(line: &[u8]) -> &[u8] {
-    let Some(at) = memchr::memmem::find(line, b".log:") else {
-        return line;
-    };
-    let after = &line[at + 5..];
-    let n = after
-        .iter()
-        .take(20)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if n > 0 && after.get(n) == Some(&b':') {
-        &after[n + 1..]
-    } else {
-        after
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{DbKind, DbLog, DbNote};
+use crate::dblog::{DbKind, DbLog, DbNote};
 use crate::time::EpochMs;
 
 /// Database writes suspended from `start_ms` to `end_ms`.

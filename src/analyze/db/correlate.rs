@@ -21,7 +21,9 @@
 //! database log of that VM covers the time but no window holds the pause;
 //! unknown otherwise.
 
-use super::{DbEvent, DbLog, FreezeWindow};
+use super::freeze::FreezeWindow;
+use super::set::DbSet;
+use crate::dblog::{DbEvent, DbLog};
 use crate::qos::Verdict;
 use crate::time::EpochMs;
 
@@ -200,7 +202,7 @@ fn check(in_freeze: Option<bool>, nearest: Option<(usize, i128)>) -> FreezeCheck
 /// All of it at once: each event's explaining stun, each create's freeze
 /// check, and each window's creates inside and outside.
 pub fn correlate(
-    db: &super::DbSet,
+    db: &DbSet,
     stuns: &[StunRef],
     creates: &[CreateRef],
     vms: &[VmRef],

@@ -1,9 +1,10 @@
 use std::path::PathBuf;
 
 use super::*;
-use crate::dblog::{DbKind, DbSet, ReadOptions, read_path};
-use crate::time::{format_rfc3339_ms as rfc, parse_iso};
+use crate::dblog::{DbKind, ReadOptions, read_path};
+use crate::time::parse_iso;
 use crate::zone::Zone;
+use crate::zone::format_rfc3339_ms as rfc;
 
 const Q8: u64 = 8_000_000;
 

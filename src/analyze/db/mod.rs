@@ -1,93 +1,30 @@
-//! The database's record, correlated with an analysed report, ready for
-//! the renderers.
+//! The database's record, analysed: freezes paired with thaws into
+//! windows ([`freeze`]), events linked to the stuns that explain them and
+//! snapshots checked against the windows ([`mod@correlate`]), all kept in a
+//! shape every format can print ([`DbReport`]).
 //!
-//! This is the one place that knows both sides: it describes the report's
-//! stuns, create clusters and VMs in [`correlate`](mod@super::correlate)'s
-//! plain terms, and keeps the answers in a shape every format can print.
+//! The correlation itself works on plain descriptions of the stuns,
+//! creates and VMs ([`StunRef`], [`CreateRef`], [`VmRef`]); [`build`] is
+//! the one place that makes them from an analysed [`Report`].
+
+pub mod correlate;
+pub mod freeze;
+mod report;
+mod set;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::path::Path;
 
-use super::{
-    CreateRef, DbError, DbEvent, DbKind, DbLog, DbNote, DbSet, FreezeCheck, FreezeWindow, Shared,
-    StunRef, VmRef, correlate,
+pub use correlate::{
+    Correlation, CreateRef, Explained, FreezeCheck, StunRef, VmRef, WindowReport, correlate,
+    explain, in_freeze, names_vm,
 };
-use super::{DbArg, ReadOptions, parse_db_log_arg, read_path};
-use crate::analyze::{Kind, Report};
-use crate::escape::escape_bytes;
+pub use freeze::{FreezeWindow, freeze_windows};
+pub use report::{DbReport, ExplainedBy, Freeze};
+pub use set::DbSet;
+
+use super::report::{Kind, Report};
+use crate::dblog::{DbLog, Shared};
 use crate::input::Notice;
-use crate::qos::Verdict;
-use crate::time::EpochMs;
-use crate::zone::Zone;
-
-/// The stun that explains a database event, as the report shows it. A
-/// large log has an entry (mostly `None`) per event: its names are shared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExplainedBy {
-    pub host: Shared,
-    pub vm: Shared,
-    pub time_ms: EpochMs,
-    pub stun_us: u64,
-    pub verdict: Verdict,
-    /// Event time minus the start of the stun's pause.
-    pub lag_ms: i64,
-}
-
-/// A freeze window with the create clusters inside and outside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Freeze {
-    pub window: FreezeWindow,
-    pub inside: Vec<u64>,
-    pub outside: Vec<u64>,
-}
-
-/// Everything the renderers need about the database's record.
-#[derive(Debug, Clone, Default)]
-pub struct DbReport {
-    /// Database logs read.
-    pub logs: usize,
-    /// Every database event, in time order.
-    pub events: Vec<DbEvent>,
-    /// Parallel to `events`: the explaining stun of a `takeover` or
-    /// `mirror` event, `None` when no stun explains it (and for other
-    /// kinds).
-    pub explained: Vec<Option<ExplainedBy>>,
-    pub freezes: Vec<Freeze>,
-    /// Create cluster id → its freeze check.
-    pub in_freeze: BTreeMap<u64, FreezeCheck>,
-    /// The logs' notes and errors, for the report's own lists.
-    pub notes: Vec<DbNote>,
-    pub errors: Vec<DbError>,
-}
-
-impl DbReport {
-    pub fn is_empty(&self) -> bool {
-        self.logs == 0
-    }
-
-    /// Events that a stun may explain (`takeover`, `mirror`) with their
-    /// explanation.
-    pub fn correlated(&self) -> impl Iterator<Item = (&DbEvent, Option<&ExplainedBy>)> {
-        self.events
-            .iter()
-            .zip(&self.explained)
-            .filter(|(e, _)| e.kind.is_correlated())
-            .map(|(e, x)| (e, x.as_ref()))
-    }
-
-    /// The first takeover and what explains it, preferring one that a
-    /// stun explains: the headline of the report.
-    pub fn headline(&self) -> Option<(&DbEvent, Option<&ExplainedBy>)> {
-        let takeovers = || {
-            self.correlated()
-                .filter(|(e, _)| e.kind == DbKind::Takeover)
-        };
-        takeovers()
-            .find(|(_, x)| x.is_some())
-            .or_else(|| takeovers().next())
-    }
-}
 
 /// The last component of a VM directory key (`…/datastore1/db1` → `db1`).
 fn dir_name(dir: &str) -> &str {
@@ -207,31 +144,6 @@ pub fn build(report: &Report, logs: Vec<DbLog>) -> DbReport {
         notes: set.notes,
         errors: set.errors,
     }
-}
-
-/// Reads the `--db-log [NAME=]FILE` arguments and adds them to the logs met
-/// among the inputs. A file given both ways is read once, as `--db-log`
-/// names it.
-pub fn add_db_args(logs: &mut Vec<DbLog>, args: &[OsString], zone: &Zone) {
-    for arg in args {
-        let DbArg { name, path } = parse_db_log_arg(arg);
-        let source = escape_bytes(path.as_os_str().as_encoded_bytes());
-        let same = |l: &DbLog| same_file(&l.source, &path);
-        logs.retain(|l| !same(l));
-        let opts = ReadOptions {
-            zone,
-            member: name.as_deref(),
-        };
-        logs.push(read_path(&path, &source, &opts));
-    }
-}
-
-fn same_file(source: &str, path: &Path) -> bool {
-    !source.contains('!')
-        && match (std::fs::canonicalize(source), std::fs::canonicalize(path)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
 }
 
 /// Correlates the database logs with the report and files their notes and

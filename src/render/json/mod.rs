@@ -1,14 +1,16 @@
 //! `json` (one document) and `ndjson` (one event per line).
 
+mod db;
+
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::{Event, HostReport, Report, Summary, VmReport, Window};
+use crate::analyze::{Event, HostReport, Quiesce, Report, Summary, VmReport, Window};
 use crate::input::{InputSummary, Notice};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -19,11 +21,12 @@ struct Document<'a> {
     notes: Vec<NoticeOut<'a>>,
     hosts: &'a [HostReport],
     vms: &'a [VmReport],
-    clusters: Vec<super::db::ClusterOut<'a>>,
+    clusters: Vec<db::ClusterOut<'a>>,
     windows: &'a [Window],
+    quiesces: &'a [Quiesce],
     events: Vec<&'a Event>,
-    db_events: Vec<super::db::DbEventOut<'a>>,
-    freezes: Vec<super::db::FreezeOut<'a>>,
+    db_events: Vec<db::DbEventOut<'a>>,
+    freezes: Vec<db::FreezeOut<'a>>,
     summary: &'a Summary,
 }
 
@@ -76,11 +79,12 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         notes: notices(&report.notes),
         hosts: &report.hosts,
         vms: &report.vms,
-        clusters: super::db::clusters(report),
+        clusters: db::clusters(report),
         windows: &report.windows,
+        quiesces: &report.quiesces,
         events: report.listed().collect(),
-        db_events: super::db::db_events(&report.db),
-        freezes: super::db::freezes(&report.db),
+        db_events: db::db_events(&report.db),
+        freezes: db::freezes(&report.db),
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -1,0 +1,492 @@
+//! What a vmware.log message means: a stun, an operation marker, or what
+//! the log says about its VM (name, host, product).
+//!
+//! The markers are data: [`MARKERS`] is one table of message prefixes, each
+//! with what it means, read top to bottom, the first prefix that matches
+//! deciding. Adding a marker is adding a row (and a real line it was seen
+//! in, to `docs/kinds.md` and a fixture); a row that means
+//! [`Means::Nothing`] pins a look-alike that must decide nothing, ahead of
+//! the broader prefix it would otherwise match.
+
+use super::header::{Header, trim, trim_end, trim_start};
+use super::stun::stun_message;
+
+/// What a line means to stunscan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// `Checkpoint_Unstun: vm stopped for N us`.
+    Stun(u64),
+    /// The stun shape, but the number does not fit in a u64.
+    StunOverflow,
+    Op(OpMarker<'a>),
+    DisplayName(&'a [u8]),
+    Hostname(&'a [u8]),
+    Product(&'a [u8]),
+    /// A step of VMware Tools quiescing the guest for a snapshot.
+    Quiesce(QuiesceLine<'a>),
+}
+
+/// What a quiesce line says. Only `IDLE` is known as a state name (the
+/// quiesce's rest state); the others are read by shape, as public logs
+/// show few of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuiesceLine<'a> {
+    /// `ToolsBackup: changing quiesce state: <from> -> <to>`.
+    State { from: &'a [u8], to: &'a [u8] },
+    /// `[msg.snapshot.quiesce.<id>] <text>`: the snapshot's quiescing
+    /// ended with this message (`timeout`, or an error).
+    Message { id: &'a [u8] },
+}
+
+impl QuiesceLine<'_> {
+    /// The state a quiesce rests in between snapshots.
+    pub const IDLE: &'static [u8] = b"IDLE";
+
+    /// Leaves `IDLE`: a quiesce begins.
+    pub fn begins(&self) -> bool {
+        matches!(self, QuiesceLine::State { from, to } if *from == Self::IDLE && *to != Self::IDLE)
+    }
+
+    /// Returns to `IDLE`, or a message that ends the quiescing.
+    pub fn ends(&self) -> bool {
+        match self {
+            QuiesceLine::State { from, to } => *to == Self::IDLE && *from != Self::IDLE,
+            QuiesceLine::Message { .. } => true,
+        }
+    }
+
+    /// The timeout message.
+    pub fn timed_out(&self) -> bool {
+        matches!(self, QuiesceLine::Message { id } if *id == b"timeout")
+    }
+
+    /// An error state (its name holds `ERR`) or any other message.
+    pub fn failed(&self) -> bool {
+        let err = |s: &[u8]| memchr::memmem::find(s, b"ERR").is_some();
+        match self {
+            QuiesceLine::State { from, to } => err(from) || err(to),
+            QuiesceLine::Message { .. } => !self.timed_out(),
+        }
+    }
+}
+
+/// The operation an operation marker belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Create,
+    Consolidate,
+    Migrate,
+    /// CPU or memory hot-add, device hot-add or hot-remove: an internal
+    /// stun, not a snapshot and not a vMotion.
+    Hotplug,
+}
+
+/// Where in its operation a marker is logged: only begin markers open an
+/// operation, only end markers may decide a cluster logged before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    Begin,
+    Step,
+    End,
+}
+
+/// An operation marker: decides the kind of the stuns around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpMarker<'a> {
+    pub kind: OpKind,
+    pub phase: Phase,
+    /// A bare `Migrate:` line: vMotion, unless a hot-plug is open (memory
+    /// hot-add logs `Migrate: VM starting stun` too).
+    pub generic: bool,
+    pub snapshot: Option<&'a [u8]>,
+    pub quiesced: Option<bool>,
+}
+
+/// What a row of [`MARKERS`] makes of a message that starts with its
+/// literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Means {
+    /// A marker of this operation, at this point of it.
+    Op(OpKind, Phase),
+    /// A marker whose operation depends on its neighbours (see
+    /// [`OpMarker::generic`]).
+    Generic(OpKind, Phase),
+    /// `SnapshotVMX_TakeSnapshot start: '<name>', … quiesced=<0|1>`: a
+    /// create begins, with its snapshot's name and quiescing.
+    TakeSnapshotStart,
+    /// `SnapshotVMXTakeSnapshotComplete: Done with snapshot '<name>'`.
+    TakeSnapshotDone,
+    /// `DICT <spaces> displayName = <value>`.
+    DisplayName,
+    /// `Hostname=<name>`.
+    Hostname,
+    /// `Log for VMware <product> pid=…`.
+    Product,
+    /// `ToolsBackup: changing quiesce state: <from> -> <to>`.
+    QuiesceState,
+    /// `[msg.snapshot.quiesce.<id>] …`.
+    QuiesceMessage,
+    /// A look-alike that decides nothing.
+    Nothing,
+}
+
+/// One row of the marker table.
+#[derive(Debug, Clone, Copy)]
+pub struct Marker {
+    /// The message starts with these bytes.
+    pub literal: &'static [u8],
+    pub means: Means,
+}
+
+const fn row(literal: &'static [u8], means: Means) -> Marker {
+    Marker { literal, means }
+}
+
+use Means::*;
+use OpKind::*;
+use Phase::*;
+
+/// Every message prefix that means something, first match wins. Where each
+/// was seen in real logs is in `docs/kinds.md`.
+pub const MARKERS: &[Marker] = &[
+    // Snapshot create.
+    row(b"SnapshotVMX_TakeSnapshot start: ", TakeSnapshotStart),
+    row(b"SnapshotVMXTakeSnapshotComplete:", TakeSnapshotDone),
+    row(b"SnapshotVMXTakeSnapshotWork", Op(Create, Step)),
+    row(b"SNAPSHOT: SnapshotPrepareTakeDoneCB", Op(Create, Step)),
+    // Snapshot consolidate (delete).
+    row(b"ConsolidateEnd", Op(Consolidate, End)),
+    row(b"ConsolidateStart", Op(Consolidate, Begin)),
+    row(b"Consolidate", Op(Consolidate, Step)),
+    row(b"SnapshotVMXConsolidate", Op(Consolidate, Step)),
+    row(b"SnapshotVMX_Consolidate", Op(Consolidate, Step)),
+    // vMotion. `MigrateBusMemPrealloc` (every power-on) matches no row.
+    row(b"Migrate_Open", Op(Migrate, Begin)),
+    row(b"MigrateSetState", Op(Migrate, Step)),
+    row(b"MigrateSetInfo", Op(Migrate, Step)),
+    row(b"Migrate.PrepareSource", Op(Migrate, Step)),
+    row(b"Migrate_", Op(Migrate, Step)),
+    row(b"Migrate:", Generic(Migrate, Step)),
+    row(b"Received migrate", Op(Migrate, Step)),
+    // Hot-plug: CPU and memory hot-add, device hot-add and hot-remove.
+    row(b"Requesting hot-add", Op(Hotplug, Begin)),
+    row(b"Requesting hot-remove", Op(Hotplug, Begin)),
+    row(b"CPU hot-add", Op(Hotplug, Begin)),
+    row(b"CPU hot-remove", Op(Hotplug, Begin)),
+    row(b"memoryHotplug:", Op(Hotplug, Begin)),
+    row(b"MemoryHotplug:", Op(Hotplug, Begin)),
+    row(b"cpuHotplug", Op(Hotplug, Step)),
+    row(b"CPUHotplug", Op(Hotplug, Step)),
+    row(b"hotplug:", Op(Hotplug, Step)),
+    // Quiescing the guest for a snapshot.
+    row(b"ToolsBackup: changing quiesce state: ", QuiesceState),
+    row(b"[msg.snapshot.quiesce.", QuiesceMessage),
+    // What the log says about its VM.
+    row(b"DICT ", DisplayName),
+    row(b"Hostname=", Hostname),
+    row(b"Log for VMware ", Product),
+];
+
+impl<'a> Header<'a> {
+    /// Classifies the line's message. Continuation lines mean nothing.
+    pub fn message(&self) -> Option<Message<'a>> {
+        self.meaning().map(|(m, _)| m)
+    }
+
+    /// The line's message and its text (from where the message starts, the
+    /// `\r` and trailing blanks cut off): what a person reads as the
+    /// evidence of a marker.
+    pub fn meaning(&self) -> Option<(Message<'a>, &'a [u8])> {
+        if self.continuation {
+            return None;
+        }
+        let (first, second) = self.messages();
+        let of = |m: &'a [u8]| classify(m).map(|c| (c, trim_end(m)));
+        of(first).or_else(|| second.and_then(of))
+    }
+}
+
+/// Classifies a message that starts at `msg`.
+pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
+    let msg = trim_end(msg);
+    if let Some(stun) = stun_message(msg) {
+        return Some(stun);
+    }
+    let marker = MARKERS.iter().find(|m| msg.starts_with(m.literal))?;
+    let tail = &msg[marker.literal.len()..];
+    let op = |kind, phase, generic| {
+        Some(Message::Op(OpMarker {
+            kind,
+            phase,
+            generic,
+            snapshot: None,
+            quiesced: None,
+        }))
+    };
+    match marker.means {
+        Op(kind, phase) => op(kind, phase, false),
+        Generic(kind, phase) => op(kind, phase, true),
+        TakeSnapshotStart => Some(Message::Op(take_snapshot_start(tail))),
+        TakeSnapshotDone => Some(Message::Op(take_snapshot_done(tail))),
+        DisplayName => display_name(tail).map(Message::DisplayName),
+        Hostname => {
+            let name = trim(tail);
+            (!name.is_empty()).then_some(Message::Hostname(name))
+        }
+        Product => {
+            let end = memchr::memmem::find(tail, b" pid=")?;
+            Some(Message::Product(&tail[..end]))
+        }
+        QuiesceState => {
+            let at = memchr::memmem::find(tail, b" -> ")?;
+            let (from, to) = (trim(&tail[..at]), trim(&tail[at + 4..]));
+            let name = |s: &[u8]| !s.is_empty() && s.iter().all(|c| c.is_ascii_graphic());
+            (name(from) && name(to)).then_some(Message::Quiesce(QuiesceLine::State { from, to }))
+        }
+        QuiesceMessage => {
+            let end = memchr::memchr(b']', tail)?;
+            let id = &tail[..end];
+            let ok = !id.is_empty() && id.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
+            ok.then_some(Message::Quiesce(QuiesceLine::Message { id }))
+        }
+        Nothing => None,
+    }
+}
+
+/// `'<name>', … quiesced=<0|1>, …` after `SnapshotVMX_TakeSnapshot start: `.
+fn take_snapshot_start(tail: &[u8]) -> OpMarker<'_> {
+    let snapshot = tail.strip_prefix(b"'").map(|t| {
+        let end = memchr::memmem::find(t, b"', ")
+            .or_else(|| memchr::memrchr(b'\'', t))
+            .unwrap_or(t.len());
+        &t[..end]
+    });
+    let quiesced = memchr::memmem::find(tail, b"quiesced=").and_then(|i| match tail.get(i + 9) {
+        Some(b'0') => Some(false),
+        Some(b'1') => Some(true),
+        _ => None,
+    });
+    OpMarker {
+        kind: Create,
+        phase: Begin,
+        generic: false,
+        snapshot,
+        quiesced,
+    }
+}
+
+/// `Done with snapshot '<name>': …` after `SnapshotVMXTakeSnapshotComplete:`.
+fn take_snapshot_done(tail: &[u8]) -> OpMarker<'_> {
+    let snapshot = memchr::memmem::find(tail, b"snapshot '").map(|i| {
+        let t = &tail[i + 10..];
+        &t[..memchr::memrchr(b'\'', t).unwrap_or(t.len())]
+    });
+    OpMarker {
+        kind: Create,
+        phase: End,
+        generic: false,
+        snapshot,
+        quiesced: None,
+    }
+}
+
+/// `<spaces> displayName = "<name>"` after `DICT ` (unquoted in old logs).
+/// The key must be exactly `displayName`: `pref.mruVM0.displayName` is
+/// another VM.
+fn display_name(tail: &[u8]) -> Option<&[u8]> {
+    let tail = trim_start(tail).strip_prefix(b"displayName")?;
+    let tail = trim_start(tail).strip_prefix(b"=")?;
+    let value = unquote(trim(tail));
+    (!value.is_empty()).then_some(value)
+}
+
+fn unquote(value: &[u8]) -> &[u8] {
+    match value {
+        [b'"', inner @ .., b'"'] => inner,
+        v => v,
+    }
+}
+
+/// `displayName = "…"` in a `.vmx` file (keys are case-insensitive there).
+pub fn vmx_display_name(line: &[u8]) -> Option<&[u8]> {
+    let line = trim(line);
+    let key = line.get(..11)?;
+    if !key.eq_ignore_ascii_case(b"displayName") {
+        return None;
+    }
+    let tail = trim_start(&line[11..]).strip_prefix(b"=")?;
+    let value = unquote(trim(tail));
+    (!value.is_empty()).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::header::parse_header;
+    use super::*;
+
+    fn msg(line: &str) -> Option<Message<'_>> {
+        parse_header(line.as_bytes())?.message()
+    }
+
+    #[test]
+    fn snapshot_markers_carry_name_and_quiescing() {
+        let create = match msg(
+            "2023-12-05T17:42:40.666Z In(05) vmx vim-cmd-09-a45d SnapshotVMX_TakeSnapshot start: 'nightly', deviceState=0, quiesced=1, x",
+        ) {
+            Some(Message::Op(m)) => m,
+            m => panic!("{m:?}"),
+        };
+        assert_eq!(
+            (create.kind, create.phase, create.snapshot, create.quiesced),
+            (Create, Begin, Some(&b"nightly"[..]), Some(true))
+        );
+        let done = match msg(
+            "2017-01-04T21:30:20.000Z| vmx| I125: SnapshotVMXTakeSnapshotComplete: Done with snapshot 'nightly': 1",
+        ) {
+            Some(Message::Op(m)) => m,
+            m => panic!("{m:?}"),
+        };
+        assert_eq!(
+            (done.kind, done.phase, done.snapshot),
+            (Create, End, Some(&b"nightly"[..]))
+        );
+    }
+
+    #[test]
+    fn operation_markers() {
+        for (line, kind, phase, generic) in [
+            ("ConsolidateStart: x", Consolidate, Begin, false),
+            ("SnapshotVMX_Consolidate: x", Consolidate, Step, false),
+            (
+                "ConsolidateEnd: Snapshot consolidate complete: 0",
+                Consolidate,
+                End,
+                false,
+            ),
+            ("SnapshotVMXTakeSnapshotWork: x", Create, Step, false),
+            (
+                "SNAPSHOT: SnapshotPrepareTakeDoneCB: x",
+                Create,
+                Step,
+                false,
+            ),
+            (
+                "Migrate_Open: Migrating to <x> with migration id 1",
+                Migrate,
+                Begin,
+                false,
+            ),
+            (
+                "MigrateSetState: Transitioning from state 1 to 2.",
+                Migrate,
+                Step,
+                false,
+            ),
+            (
+                "Received migrate 'from' request for mid id 1",
+                Migrate,
+                Step,
+                false,
+            ),
+            (
+                "Migrate: VM starting stun, waiting 100 seconds for go/no-go message.",
+                Migrate,
+                Step,
+                true,
+            ),
+            (
+                "Requesting hot-add of memory: 4096 MB",
+                Hotplug,
+                Begin,
+                false,
+            ),
+            ("Requesting hot-remove of USB device", Hotplug, Begin, false),
+            ("memoryHotplug: Hot-adding memory", Hotplug, Begin, false),
+        ] {
+            let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {line}");
+            match msg(&full) {
+                Some(Message::Op(m)) => {
+                    assert_eq!(
+                        (m.kind, m.phase, m.generic),
+                        (kind, phase, generic),
+                        "{line}"
+                    )
+                }
+                m => panic!("{line}: {m:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn look_alikes_mean_nothing() {
+        for not_a_marker in [
+            "Hotplug: Node 0: Present: 2047 MB (100 %) Size:32767 MB (100 %)",
+            "restoring MigrateState",
+            "MigrateBusMemPrealloc: BusMem preallocation begins.",
+            "CPT: vm was stunned for 38123 us",
+        ] {
+            let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {not_a_marker}");
+            assert_eq!(msg(&full), None, "{not_a_marker}");
+        }
+        assert_eq!(
+            msg(
+                "2023-02-02T15:00:25.394Z In(05) vmx MigrateBusMemPrealloc: BusMem preallocation begins."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn what_the_log_says_about_its_vm() {
+        assert_eq!(
+            msg("2024-01-29T15:56:49.259Z In(05) vmx Hostname=LAPTOP-25NBHP7S\r"),
+            Some(Message::Hostname(b"LAPTOP-25NBHP7S"))
+        );
+        assert_eq!(
+            msg(
+                "2024-01-29T15:56:49.441Z In(05) vmx DICT               displayName = \"Windows 10\""
+            ),
+            Some(Message::DisplayName(b"Windows 10"))
+        );
+        assert_eq!(
+            msg(
+                "2024-01-29T15:56:49.441Z In(05) vmx DICT   pref.mruVM0.displayName = \"Windows 10\""
+            ),
+            None
+        );
+        assert_eq!(
+            msg("Apr 18 00:25:37.604: vmx| DICT               displayName = Euan_Hume_WebArcAss3 "),
+            Some(Message::DisplayName(b"Euan_Hume_WebArcAss3"))
+        );
+        assert_eq!(
+            msg(
+                "2024-01-29T15:56:03.930Z In(05) vmx Log for VMware Player pid=5836 version=17.5.0 build=build-22583795"
+            ),
+            Some(Message::Product(b"Player"))
+        );
+        assert_eq!(
+            vmx_display_name(b"displayName = \"db1-prod\"\r"),
+            Some(&b"db1-prod"[..])
+        );
+        assert_eq!(vmx_display_name(b"displayName.x = \"no\""), None);
+    }
+
+    /// A row whose literal holds no needle of the scan would never be seen:
+    /// the scan only parses lines where a needle is. (`DICT ` is found by
+    /// its key, `displayName`; the product banner is reported nowhere.)
+    #[test]
+    fn every_marker_is_searched_for() {
+        for m in MARKERS
+            .iter()
+            .filter(|m| !matches!(m.means, DisplayName | Product))
+        {
+            assert!(
+                super::super::scan::NEEDLES
+                    .iter()
+                    .any(|n| memchr::memmem::find(m.literal, n.as_bytes()).is_some()),
+                "{}",
+                String::from_utf8_lossy(m.literal)
+            );
+        }
+    }
+}

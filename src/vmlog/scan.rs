@@ -330,6 +330,15 @@ impl Scanner {
         }
     }
 
+    /// Takes the records kept so far, and the errors of lines: a live watch
+    /// hands them on as the log grows instead of holding them to its end.
+    pub fn take_records(&mut self) -> (Vec<Record>, Vec<LineError>) {
+        (
+            std::mem::take(&mut self.out.records),
+            std::mem::take(&mut self.out.line_errors),
+        )
+    }
+
     /// Ends a log whose reading failed: the partial last line is not
     /// trusted (it may be cut short), everything before it is kept.
     pub fn abandon(self) -> ScanResult {

@@ -93,8 +93,13 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for e in report.listed() {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        ndjson_row(e, out)?;
     }
     Ok(())
+}
+
+/// One event as an `ndjson` line.
+pub fn ndjson_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, e)?;
+    writeln!(out)
 }

@@ -20,6 +20,7 @@
 
 mod args;
 pub mod classify;
+pub mod container;
 pub mod format;
 pub mod lines;
 pub mod read;

@@ -15,6 +15,7 @@ pub mod carry;
 pub mod cli;
 pub mod dblog;
 pub mod escape;
+pub mod follow;
 pub mod generate;
 pub mod input;
 pub mod pipeline;
@@ -92,6 +93,9 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         db_zone: args.db_tz.clone().unwrap_or_default(),
         keep_text: args.format == Some(Format::Raw),
     };
+    if args.follow {
+        return follow::run(&args, qos, vm, select);
+    }
     let (since, until) = match time_window(&args) {
         Ok(w) => w,
         Err(usage) => return Ok(usage_error(&usage)),

@@ -498,13 +498,14 @@ fn json_document_shape() {
             "vms",
             "clusters",
             "windows",
+            "quiesces",
             "events",
             "db_events",
             "freezes",
             "summary"
         ]
     );
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     let k = |x: &Value| x.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(
         k(&v["inputs"][0]),
@@ -550,6 +551,7 @@ fn json_document_shape() {
             "kind_source",
             "snapshot",
             "quiesced",
+            "quiesce",
             "start",
             "end",
             "events",
@@ -573,6 +575,12 @@ fn json_document_shape() {
             "lifetime_s",
             "max_us",
             "verdict"
+        ]
+    );
+    assert_eq!(
+        k(&v["quiesces"][0]),
+        [
+            "host", "vm", "snapshot", "start", "end", "ms", "outcome", "cluster"
         ]
     );
     assert_eq!(

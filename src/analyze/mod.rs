@@ -10,6 +10,7 @@
 
 mod clusters;
 pub mod db;
+mod quiesce;
 mod report;
 mod stats;
 mod vms;
@@ -18,7 +19,10 @@ mod windows;
 use globset::GlobMatcher;
 use rayon::prelude::*;
 
-pub use report::{Cluster, Event, HostReport, Kind, KindSource, Report, Summary, VmReport, Window};
+pub use report::{
+    Cluster, Event, HostReport, Kind, KindSource, Quiesce, QuiesceOutcome, Report, Summary,
+    VmReport, Window,
+};
 
 use crate::escape::{Name, Part};
 use crate::input::{Collected, LogFile, Notice};
@@ -69,12 +73,16 @@ struct VmOut {
     clusters: Vec<ClusterOut>,
     /// The reported events, cluster after cluster.
     events: Vec<Ev>,
+    /// Quiesce attempts begun in scope, with the source of their log.
+    quiesces: Vec<(quiesce::QuiesceDraft, Name)>,
     /// Stuns outside `--since`/`--until`.
     out_of_scope: u64,
 }
 
 /// A reported cluster before it is numbered: what its events do not say.
 struct ClusterOut {
+    /// Its index among the VM's drafts (quiesces point there).
+    draft: usize,
     snapshot: Option<Name>,
     /// Its events in [`VmOut::events`].
     events: u32,
@@ -200,7 +208,15 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
     // Index in `logs` of each log of the VM, once it holds a reported stun.
     let mut log_at: Vec<u32> = vec![u32::MAX; vm.logs.len()];
     let mut logs = Vec::new();
-    for d in drafts {
+    let quiesces = quiesce::quiesces(&vm.timeline, &drafts, opts.gap_ms)
+        .into_iter()
+        .filter(|q| opts.in_scope(q.start))
+        .map(|q| {
+            let source = vm.log(&vm.timeline[q.item]).source.clone();
+            (q, source)
+        })
+        .collect();
+    for (draft, d) in drafts.into_iter().enumerate() {
         let before = events.len();
         for &i in &d.stuns {
             let item = &vm.timeline[i];
@@ -228,6 +244,7 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
         }
         if events.len() > before {
             clusters.push(ClusterOut {
+                draft,
                 snapshot: d.snapshot,
                 events: (events.len() - before) as u32,
                 kind: d.kind,
@@ -245,6 +262,7 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
         logs,
         clusters,
         events,
+        quiesces,
         out_of_scope,
     }
 }
@@ -267,6 +285,7 @@ fn assemble_report(
         vms: Vec::with_capacity(vms.len()),
         clusters: Vec::with_capacity(vms.iter().map(|v| v.clusters.len()).sum()),
         windows: Vec::new(),
+        quiesces: Vec::new(),
         events: Vec::with_capacity(vms.iter().map(|v| v.events.len()).sum()),
         summary: stats::summary(&[], &[], 0),
         min_us: opts.min_us,
@@ -276,6 +295,7 @@ fn assemble_report(
         let first = report.clusters.len();
         let first_event = report.events.len();
         let mut evs = v.events.into_iter();
+        let drafts_of: Vec<usize> = v.clusters.iter().map(|c| c.draft).collect();
         for c in v.clusters {
             let id = report.clusters.len() as u64 + 1;
             let at = report.events.len();
@@ -302,6 +322,7 @@ fn assemble_report(
         }
         let ws = windows::windows(&report.clusters[first..], &opts.qos);
         report.windows.extend(ws);
+        attach_quiesces(&mut report, first, &drafts_of, &v.host, &v.vm, v.quiesces);
         let events = &report.events[first_event..];
         report
             .vms
@@ -328,6 +349,7 @@ fn cluster(id: u64, c: &ClusterOut, events: &[Event], opts: &Options) -> Cluster
         kind_source: c.source,
         snapshot,
         quiesced,
+        quiesce: None,
         start: first.map_or(0, |e| e.time),
         end: last.map_or(0, |e| e.time),
         events: events.len() as u64,
@@ -335,6 +357,77 @@ fn cluster(id: u64, c: &ClusterOut, events: &[Event], opts: &Options) -> Cluster
         total_us: events.iter().fold(0u64, |a, e| a.saturating_add(e.stun_us)),
         verdict: opts.qos.verdict(max_us),
     }
+}
+
+/// Numbers one VM's quiesces (its clusters are `report.clusters[first..]`,
+/// from the drafts `drafts_of`), gives each create cluster its quiesce and
+/// notes every quiesce that failed, timed out or fell back to a plain
+/// snapshot.
+fn attach_quiesces(
+    report: &mut Report,
+    first: usize,
+    drafts_of: &[usize],
+    host: &Name,
+    vm: &Name,
+    quiesces: Vec<(quiesce::QuiesceDraft, Name)>,
+) {
+    for (q, source) in quiesces {
+        let at = q
+            .draft
+            .and_then(|d| drafts_of.iter().position(|&x| x == d))
+            .map(|i| first + i);
+        let out = Quiesce {
+            host: host.clone(),
+            vm: vm.clone(),
+            snapshot: q.snapshot,
+            start: q.start,
+            end: q.end,
+            ms: q.end.map(|e| e - q.start),
+            outcome: q.outcome,
+            cluster: at.map(|i| report.clusters[i].id),
+            fell_back_at: q.fell_back_at,
+        };
+        if let Some(note) = quiesce_note(&out) {
+            report.notes.push(Notice {
+                source: source.to_string(),
+                message: note,
+            });
+        }
+        if let Some(i) = at {
+            report.clusters[i].quiesce = Some(out.clone());
+        }
+        report.quiesces.push(out);
+    }
+}
+
+/// What a user must know about a quiesce that did not end well.
+pub fn quiesce_note(q: &Quiesce) -> Option<String> {
+    let what = match q.outcome {
+        QuiesceOutcome::Timeout => "timed out",
+        QuiesceOutcome::Error => "failed",
+        _ if q.fell_back_at.is_some() => "failed",
+        _ => return None,
+    };
+    let snapshot = q
+        .snapshot
+        .as_ref()
+        .map_or(String::new(), |s| format!(" for snapshot '{s}'"));
+    let span = q.ms.map_or(String::new(), |ms| {
+        format!(" after {}", crate::units::human_span_ms(ms))
+    });
+    let then = match (q.fell_back_at, q.cluster) {
+        (Some(t), _) => format!(
+            "; the snapshot was taken again without quiescing at {}",
+            format_rfc3339_ms(t)
+        ),
+        (None, Some(id)) => format!("; cluster #{id} followed"),
+        (None, None) => "; no snapshot stun followed".to_owned(),
+    };
+    Some(format!(
+        "VM {}: quiescing{snapshot} {what}{span} (began {}){then}",
+        q.vm,
+        format_rfc3339_ms(q.start)
+    ))
 }
 
 /// Notes for filters that chose nothing: a `--vm` that matched no VM

@@ -47,6 +47,65 @@ fn ser_time<S: Serializer>(ms: &EpochMs, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_rfc3339_ms(*ms))
 }
 
+fn ser_opt_time<S: Serializer>(ms: &Option<EpochMs>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_str(&format_rfc3339_ms(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
+/// How a quiesce attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuiesceOutcome {
+    /// Back to `IDLE` with no error.
+    Done,
+    /// An error state or an error message.
+    Error,
+    /// `[msg.snapshot.quiesce.timeout]`.
+    Timeout,
+    /// The log ends before the quiesce does.
+    Open,
+}
+
+impl QuiesceOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuiesceOutcome::Done => "done",
+            QuiesceOutcome::Error => "error",
+            QuiesceOutcome::Timeout => "timeout",
+            QuiesceOutcome::Open => "open",
+        }
+    }
+
+    /// An attempt that did not end well: a note, and shown in every
+    /// human format.
+    pub fn failed(self) -> bool {
+        matches!(self, QuiesceOutcome::Error | QuiesceOutcome::Timeout)
+    }
+}
+
+/// One quiesce attempt: VMware Tools freezing the guest for a snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quiesce {
+    pub host: Name,
+    pub vm: Name,
+    pub snapshot: Option<Name>,
+    #[serde(serialize_with = "ser_time")]
+    pub start: EpochMs,
+    #[serde(serialize_with = "ser_opt_time")]
+    pub end: Option<EpochMs>,
+    /// `end - start`; None while open.
+    pub ms: Option<i64>,
+    pub outcome: QuiesceOutcome,
+    /// The create cluster whose stun followed; None when none did.
+    pub cluster: Option<u64>,
+    /// The snapshot was then taken without quiescing (the time its begin
+    /// marker was logged).
+    #[serde(skip)]
+    pub fell_back_at: Option<EpochMs>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VmReport {
     pub host: Name,
@@ -85,6 +144,9 @@ pub struct Cluster {
     pub kind_source: KindSource,
     pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
+    /// A create cluster's quiesce (None when the snapshot was not quiesced
+    /// or the log says nothing).
+    pub quiesce: Option<Quiesce>,
     #[serde(serialize_with = "ser_time")]
     pub start: EpochMs,
     #[serde(serialize_with = "ser_time")]
@@ -151,6 +213,8 @@ pub struct Report {
     pub vms: Vec<VmReport>,
     pub clusters: Vec<Cluster>,
     pub windows: Vec<Window>,
+    /// Every quiesce attempt in scope, in VM then time order.
+    pub quiesces: Vec<Quiesce>,
     /// Every event in scope, in VM then time order.
     pub events: Vec<Event>,
     pub summary: Summary,

@@ -26,33 +26,48 @@ pub fn tsv(report: &Report, header: bool, zone: &Zone, out: &mut dyn Write) -> i
         writeln!(out, "{}", COLUMNS.join("\t"))?;
     }
     for e in report.listed() {
-        // Escaping already replaced tabs and newlines inside fields; written
-        // field by field, as this runs once per event of a big bundle.
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            e.stun_us,
-            e.verdict,
-            zone.rfc3339(e.time),
-            e.host,
-            e.vm,
-            e.kind.as_str(),
-            e.cluster,
-            e.source,
-            e.line
-        )?;
+        tsv_row(e, zone, out)?;
     }
     Ok(())
 }
 
+/// One event as a `tsv` line.
+pub fn tsv_row(e: &Event, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    // Escaping already replaced tabs and newlines inside fields; written
+    // field by field, as this runs once per event of a big bundle.
+    writeln!(
+        out,
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        e.stun_us,
+        e.verdict,
+        zone.rfc3339(e.time),
+        e.host,
+        e.vm,
+        e.kind.as_str(),
+        e.cluster,
+        e.source,
+        e.line
+    )
+}
+
 /// RFC 4180: header always, fields quoted when they hold `,` `"` or a line break.
 pub fn csv(report: &Report, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
-    write!(out, "{}\r\n", COLUMNS.join(","))?;
+    csv_header(out)?;
     for e in report.listed() {
-        let row: Vec<String> = fields(e, zone).iter().map(|f| quote(f)).collect();
-        write!(out, "{}\r\n", row.join(","))?;
+        csv_row(e, zone, out)?;
     }
     Ok(())
+}
+
+/// One event as a `csv` record.
+pub fn csv_row(e: &Event, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    let row: Vec<String> = fields(e, zone).iter().map(|f| quote(f)).collect();
+    write!(out, "{}\r\n", row.join(","))
+}
+
+/// The `csv` header line.
+pub fn csv_header(out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "{}\r\n", COLUMNS.join(","))
 }
 
 fn quote(f: &str) -> String {
@@ -67,9 +82,14 @@ fn quote(f: &str) -> String {
 /// `grep Unstun vmware* | awk '{ printf ("%d", $8)} {print " ---" $0}'`.
 pub fn raw(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for e in report.listed() {
-        writeln!(out, "{} ---{}:{}", e.stun_us, e.source, e.text)?;
+        raw_row(e, out)?;
     }
     Ok(())
+}
+
+/// One event in the `raw` shape.
+pub fn raw_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{} ---{}:{}", e.stun_us, e.source, e.text)
 }
 
 #[cfg(test)]

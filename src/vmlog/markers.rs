@@ -22,6 +22,52 @@ pub enum Message<'a> {
     DisplayName(&'a [u8]),
     Hostname(&'a [u8]),
     Product(&'a [u8]),
+    /// A step of VMware Tools quiescing the guest for a snapshot.
+    Quiesce(QuiesceLine<'a>),
+}
+
+/// What a quiesce line says. Only `IDLE` is known as a state name (the
+/// quiesce's rest state); the others are read by shape, as public logs
+/// show few of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuiesceLine<'a> {
+    /// `ToolsBackup: changing quiesce state: <from> -> <to>`.
+    State { from: &'a [u8], to: &'a [u8] },
+    /// `[msg.snapshot.quiesce.<id>] <text>`: the snapshot's quiescing
+    /// ended with this message (`timeout`, or an error).
+    Message { id: &'a [u8] },
+}
+
+impl QuiesceLine<'_> {
+    /// The state a quiesce rests in between snapshots.
+    pub const IDLE: &'static [u8] = b"IDLE";
+
+    /// Leaves `IDLE`: a quiesce begins.
+    pub fn begins(&self) -> bool {
+        matches!(self, QuiesceLine::State { from, to } if *from == Self::IDLE && *to != Self::IDLE)
+    }
+
+    /// Returns to `IDLE`, or a message that ends the quiescing.
+    pub fn ends(&self) -> bool {
+        match self {
+            QuiesceLine::State { from, to } => *to == Self::IDLE && *from != Self::IDLE,
+            QuiesceLine::Message { .. } => true,
+        }
+    }
+
+    /// The timeout message.
+    pub fn timed_out(&self) -> bool {
+        matches!(self, QuiesceLine::Message { id } if *id == b"timeout")
+    }
+
+    /// An error state (its name holds `ERR`) or any other message.
+    pub fn failed(&self) -> bool {
+        let err = |s: &[u8]| memchr::memmem::find(s, b"ERR").is_some();
+        match self {
+            QuiesceLine::State { from, to } => err(from) || err(to),
+            QuiesceLine::Message { .. } => !self.timed_out(),
+        }
+    }
 }
 
 /// The operation an operation marker belongs to.
@@ -76,6 +122,10 @@ pub enum Means {
     Hostname,
     /// `Log for VMware <product> pid=…`.
     Product,
+    /// `ToolsBackup: changing quiesce state: <from> -> <to>`.
+    QuiesceState,
+    /// `[msg.snapshot.quiesce.<id>] …`.
+    QuiesceMessage,
     /// A look-alike that decides nothing.
     Nothing,
 }
@@ -128,6 +178,9 @@ pub const MARKERS: &[Marker] = &[
     row(b"cpuHotplug", Op(Hotplug, Step)),
     row(b"CPUHotplug", Op(Hotplug, Step)),
     row(b"hotplug:", Op(Hotplug, Step)),
+    // Quiescing the guest for a snapshot.
+    row(b"ToolsBackup: changing quiesce state: ", QuiesceState),
+    row(b"[msg.snapshot.quiesce.", QuiesceMessage),
     // What the log says about its VM.
     row(b"DICT ", DisplayName),
     row(b"Hostname=", Hostname),
@@ -137,11 +190,19 @@ pub const MARKERS: &[Marker] = &[
 impl<'a> Header<'a> {
     /// Classifies the line's message. Continuation lines mean nothing.
     pub fn message(&self) -> Option<Message<'a>> {
+        self.meaning().map(|(m, _)| m)
+    }
+
+    /// The line's message and its text (from where the message starts, the
+    /// `\r` and trailing blanks cut off): what a person reads as the
+    /// evidence of a marker.
+    pub fn meaning(&self) -> Option<(Message<'a>, &'a [u8])> {
         if self.continuation {
             return None;
         }
         let (first, second) = self.messages();
-        classify(first).or_else(|| second.and_then(classify))
+        let of = |m: &'a [u8]| classify(m).map(|c| (c, trim_end(m)));
+        of(first).or_else(|| second.and_then(of))
     }
 }
 
@@ -175,6 +236,18 @@ pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
         Product => {
             let end = memchr::memmem::find(tail, b" pid=")?;
             Some(Message::Product(&tail[..end]))
+        }
+        QuiesceState => {
+            let at = memchr::memmem::find(tail, b" -> ")?;
+            let (from, to) = (trim(&tail[..at]), trim(&tail[at + 4..]));
+            let name = |s: &[u8]| !s.is_empty() && s.iter().all(|c| c.is_ascii_graphic());
+            (name(from) && name(to)).then_some(Message::Quiesce(QuiesceLine::State { from, to }))
+        }
+        QuiesceMessage => {
+            let end = memchr::memchr(b']', tail)?;
+            let id = &tail[..end];
+            let ok = !id.is_empty() && id.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
+            ok.then_some(Message::Quiesce(QuiesceLine::Message { id }))
         }
         Nothing => None,
     }

@@ -26,7 +26,7 @@ pub const BLOCK: usize = 256 * 1024;
 /// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
 /// `SnapshotPrepareTake…`, `Consolidate…`, `Migrate…` and `Received
 /// migrate`, hot-add / hot-remove and `…Hotplug`, `DICT displayName`,
-/// `Hostname=`; the product banner is recognised by
+/// `Hostname=`, `ToolsBackup` and `[msg.snapshot.quiesce.`; the product banner is recognised by
 /// [`classify`](super::markers::classify) but
 /// reported nowhere, so it is not searched for). Each is a substring chosen
 /// to start with bytes that are rare in logs, because the SIMD search
@@ -39,7 +39,7 @@ pub const BLOCK: usize = 256 * 1024;
 /// times as fast on real logs (0.82 instead of 1.1 instructions per byte,
 /// with shorter dependency chains) for 0.6 % more candidate lines. Two
 /// bytes (`t-`) gain little more and hand the parser 14 % more lines.
-pub(super) const NEEDLES: [&str; 9] = [
+pub(super) const NEEDLES: [&str; 11] = [
     "Unstun:",
     "tVMX",
     "PrepareTake",
@@ -48,6 +48,8 @@ pub(super) const NEEDLES: [&str; 9] = [
     "ot-",
     "otplug",
     "ayName",
+    "olsBack",
+    "t.quies",
     "tname=",
 ];
 
@@ -75,6 +77,24 @@ pub struct Op {
     pub generic: bool,
     pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
+    /// The marker's message, escaped: the evidence shown for the kind it
+    /// decides. Equal texts of one log share one allocation.
+    pub text: Name,
+}
+
+/// A quiesce line, owned (see [`super::markers::QuiesceLine`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quiesce {
+    /// Leaves `IDLE`.
+    pub begins: bool,
+    /// Returns to `IDLE`, or a message that ends the quiescing.
+    pub ends: bool,
+    /// The timeout message.
+    pub timed_out: bool,
+    /// An error state or an error message.
+    pub failed: bool,
+    /// The message, escaped.
+    pub text: Name,
 }
 
 /// What a kept line said.
@@ -88,6 +108,7 @@ pub enum RecordKind {
         text: Name,
     },
     Op(Op),
+    Quiesce(Quiesce),
     DisplayName(Name),
     Hostname(Name),
 }
@@ -236,6 +257,8 @@ pub struct Scanner {
     in_head: bool,
     /// Keep each stun line's text (for `--format raw`).
     keep_text: bool,
+    /// Marker texts kept so far (see [`Scanner::shared_text`]).
+    texts: std::collections::HashSet<Name>,
 }
 
 impl Scanner {
@@ -307,6 +330,15 @@ impl Scanner {
         }
     }
 
+    /// Takes the records kept so far, and the errors of lines: a live watch
+    /// hands them on as the log grows instead of holding them to its end.
+    pub fn take_records(&mut self) -> (Vec<Record>, Vec<LineError>) {
+        (
+            std::mem::take(&mut self.out.records),
+            std::mem::take(&mut self.out.line_errors),
+        )
+    }
+
     /// Ends a log whose reading failed: the partial last line is not
     /// trusted (it may be cut short), everything before it is kept.
     pub fn abandon(self) -> ScanResult {
@@ -355,8 +387,10 @@ impl Scanner {
 
     /// Parses one line that holds a needle; `line_no` is its number.
     pub fn line(&mut self, raw: &[u8], line_no: u64) {
-        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.message()?)));
-        let Some((h, msg)) = parsed.filter(|(_, m)| !matches!(m, Message::Product(_))) else {
+        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
+        let Some((h, (msg, msg_text))) =
+            parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))
+        else {
             if let Some(reason) = stun::skip_reason(raw) {
                 self.out.skip(reason, line_no);
             }
@@ -402,6 +436,14 @@ impl Scanner {
                 generic: m.generic,
                 snapshot: m.snapshot.map(|s| escape_bytes(s).into()),
                 quiesced: m.quiesced,
+                text: self.shared_text(msg_text),
+            }),
+            Message::Quiesce(q) => RecordKind::Quiesce(Quiesce {
+                begins: q.begins(),
+                ends: q.ends(),
+                timed_out: q.timed_out(),
+                failed: q.failed(),
+                text: self.shared_text(msg_text),
             }),
             Message::DisplayName(n) => RecordKind::DisplayName(escape_bytes(n).into()),
             Message::Hostname(n) => RecordKind::Hostname(escape_bytes(n).into()),
@@ -444,6 +486,19 @@ impl Scanner {
             let n = piece.head.len().min(HEAD_BYTES - self.out.head.len());
             self.out.head.extend_from_slice(&piece.head[..n]);
         }
+    }
+
+    /// `text` escaped, shared with an equal text met before in this log:
+    /// marker messages repeat (`ConsolidateStart: online` every night), and
+    /// each kept copy would cost as much as a stun.
+    fn shared_text(&mut self, text: &[u8]) -> Name {
+        let text = escape_bytes(text);
+        if let Some(t) = self.texts.get(text.as_str()) {
+            return t.clone();
+        }
+        let t = Name::from(text.as_str());
+        self.texts.insert(t.clone());
+        t
     }
 
     fn origin(&mut self, name: &[u8]) -> u32 {

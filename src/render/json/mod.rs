@@ -6,11 +6,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analyze::{Event, HostReport, Report, Summary, VmReport, Window};
+use crate::analyze::{Event, HostReport, Quiesce, Report, Summary, VmReport, Window};
 use crate::input::{InputSummary, Notice};
 
 /// Bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -23,6 +23,7 @@ struct Document<'a> {
     vms: &'a [VmReport],
     clusters: Vec<db::ClusterOut<'a>>,
     windows: &'a [Window],
+    quiesces: &'a [Quiesce],
     events: Vec<&'a Event>,
     db_events: Vec<db::DbEventOut<'a>>,
     freezes: Vec<db::FreezeOut<'a>>,
@@ -80,6 +81,7 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         vms: &report.vms,
         clusters: db::clusters(report),
         windows: &report.windows,
+        quiesces: &report.quiesces,
         events: report.listed().collect(),
         db_events: db::db_events(&report.db),
         freezes: db::freezes(&report.db),
@@ -91,8 +93,13 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for e in report.listed() {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        ndjson_row(e, out)?;
     }
     Ok(())
+}
+
+/// One event as an `ndjson` line.
+pub fn ndjson_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, e)?;
+    writeln!(out)
 }

@@ -7,6 +7,7 @@
 
 mod db;
 mod model;
+mod quiesce;
 mod stuns;
 mod verdict;
 
@@ -27,6 +28,12 @@ pub fn build(r: &Report, style: &Style) -> View {
         .iter()
         .flat_map(|c| [c.start, c.end])
         .chain(r.windows.iter().flat_map(|w| [w.created, w.consolidated]))
+        .chain(
+            r.quiesces
+                .iter()
+                .flat_map(|q| [Some(q.start), q.end])
+                .flatten(),
+        )
         .chain(top.iter().map(|e| e.time))
         .chain(db::shown_times(&r.db))
         .collect::<Vec<i64>>();
@@ -43,6 +50,7 @@ pub fn build(r: &Report, style: &Style) -> View {
     if !r.clusters.is_empty() {
         sections.push(stuns::clusters_section(&r.clusters, &ctx));
     }
+    sections.extend(quiesce::quiesces_section(r, &ctx));
     if !r.windows.is_empty() {
         sections.push(stuns::windows_section(&r.windows, &ctx));
     }

@@ -229,6 +229,12 @@ impl Report {
         self.events.iter().filter(move |e| e.stun_us >= self.min_us)
     }
 
+    /// Only the database's record: database logs were given, VM logs not
+    /// (no input was named, nor read from standard input).
+    pub fn db_only(&self) -> bool {
+        self.inputs.is_empty() && !self.db.is_empty()
+    }
+
     /// The highest verdict of any event in scope.
     pub fn worst(&self) -> Option<Verdict> {
         self.events.iter().map(|e| e.verdict).max()

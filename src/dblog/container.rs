@@ -281,13 +281,19 @@ mod tests {
     #[test]
     fn kubectl_prefix_and_timestamps() {
         let line = [&b"[pod/iris-data-0-b/iris] "[..], IRIS].concat();
-        assert_eq!(body(&line), (Some(b"iris-data-0-b".to_vec()), IRIS.to_vec()));
+        assert_eq!(
+            body(&line),
+            (Some(b"iris-data-0-b".to_vec()), IRIS.to_vec())
+        );
         let line = [
             &b"[pod/iris-data-0-b/iris] 2022-01-09T11:02:08.230977112Z "[..],
             IRIS,
         ]
         .concat();
-        assert_eq!(body(&line), (Some(b"iris-data-0-b".to_vec()), IRIS.to_vec()));
+        assert_eq!(
+            body(&line),
+            (Some(b"iris-data-0-b".to_vec()), IRIS.to_vec())
+        );
     }
 
     #[test]
@@ -302,7 +308,11 @@ mod tests {
             let line = [ts, IRIS].concat();
             assert_eq!(body(&line), (None, IRIS.to_vec()));
         }
-        let line = [&b"svc | 2014-09-16T06:17:46.000000000Z [INFO] log: "[..], IRIS].concat();
+        let line = [
+            &b"svc | 2014-09-16T06:17:46.000000000Z [INFO] log: "[..],
+            IRIS,
+        ]
+        .concat();
         assert_eq!(body(&line), (Some(b"svc".to_vec()), IRIS.to_vec()));
         assert_eq!(unwrap(b"2014-09-16T06:17:46.000000000Z"), None);
         assert_eq!(unwrap(b"2014-09-16 06:17:46 x"), None);

@@ -75,6 +75,11 @@ impl DbKind {
         }
     }
 
+    /// A freeze or a thaw that failed.
+    pub fn is_failure(self) -> bool {
+        matches!(self, DbKind::FreezeFailed | DbKind::ThawFailed)
+    }
+
     /// Kinds that a stun can explain (a restart's own takeover cannot).
     pub fn is_correlated(self) -> bool {
         matches!(self, DbKind::Takeover | DbKind::Mirror)

@@ -128,7 +128,11 @@ impl<'a> Lanes<'a> {
     }
 
     fn find(&self, service: &[u8]) -> Option<usize> {
-        if self.lanes.get(self.last).is_some_and(|l| l.service == service) {
+        if self
+            .lanes
+            .get(self.last)
+            .is_some_and(|l| l.service == service)
+        {
             return Some(self.last);
         }
         self.lanes.iter().position(|l| l.service == service)

@@ -1,10 +1,9 @@
 //! stunscan: VMware stun times from vmware.log files and support bundles,
 //! and which of them could make a database mirror fail over.
 //!
-//! Data flows one way: [`input`] turns paths and archives into logs (with
-//! [`zipstream`] for zips that cannot seek and [`pipeline`] to spread
-//! inflating and searching over two threads), [`vmlog`] reads a VM's log
-//! and [`dblog`] a database's (both cutting lines with [`carry`]),
+//! Data flows one way: [`input`] turns paths and archives into logs (its
+//! own archive readers and threads), [`vmlog`] reads a VM's log and
+//! [`dblog`] a database's (both cutting lines with [`carry`]),
 //! [`analyze`] turns logs into VMs, clusters and windows, [`render`] prints
 //! them (times in the [`zone`] of `--tz`). [`escape`] is the one door from
 //! untrusted bytes to display text. [`run`] wires it up; [`generate`] prints
@@ -18,14 +17,11 @@ pub mod escape;
 pub mod follow;
 pub mod generate;
 pub mod input;
-pub mod pipeline;
-pub mod progress;
 pub mod qos;
 pub mod render;
 pub mod time;
 pub mod units;
 pub mod vmlog;
-pub mod zipstream;
 pub mod zone;
 
 use std::io::{self, IsTerminal, Write};

@@ -122,6 +122,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
     let mut report = analyze::analyze(collected, &opts);
     analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
+    report.db_alone = inputs.is_empty();
     if report.db_only() {
         report.notes.push(input::Notice {
             source: "--db-log".into(),

@@ -221,6 +221,10 @@ pub struct Report {
     pub min_us: u64,
     /// The database's own record, correlated (empty without database logs).
     pub db: super::db::DbReport,
+    /// Database logs were given and no VM log was asked for (no path, and
+    /// nothing on standard input): the report is the database's record
+    /// alone.
+    pub db_alone: bool,
 }
 
 impl Report {
@@ -229,10 +233,9 @@ impl Report {
         self.events.iter().filter(move |e| e.stun_us >= self.min_us)
     }
 
-    /// Only the database's record: database logs were given, VM logs not
-    /// (no input was named, nor read from standard input).
+    /// Only the database's record: see [`Report::db_alone`].
     pub fn db_only(&self) -> bool {
-        self.inputs.is_empty() && !self.db.is_empty()
+        self.db_alone && !self.db.is_empty()
     }
 
     /// The highest verdict of any event in scope.

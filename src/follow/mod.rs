@@ -346,9 +346,7 @@ impl Follow {
         let ids: Vec<u32> = self.files.keys().copied().collect();
         for id in ids {
             self.read(id, &mut Vec::new());
-            if let Some(log) = self.first_db_log(id) {
-                db_logs.push(log);
-            }
+            db_logs.extend(self.first_db_log(id));
         }
         let mut collected = Collected::default();
         for (dir, vm) in &self.vms {
@@ -402,9 +400,14 @@ impl Follow {
 
     /// A database log as it was when the watch began, read whole by the
     /// normal reader up to where the tail stopped.
-    fn first_db_log(&self, id: u32) -> Option<DbLog> {
-        let f = self.files.get(&id)?;
-        let What::Db(dbf) = &f.what else { return None };
+    /// One log per member it holds (the services of a container log).
+    fn first_db_log(&self, id: u32) -> Vec<DbLog> {
+        let Some(f) = self.files.get(&id) else {
+            return Vec::new();
+        };
+        let What::Db(dbf) = &f.what else {
+            return Vec::new();
+        };
         let _ = dbf;
         let source = escape_bytes(f.tail.path.as_os_str().as_encoded_bytes());
         let member = self.db_member(&f.tail.path);
@@ -412,8 +415,10 @@ impl Follow {
             zone: &self.db_zone,
             member: member.as_deref(),
         };
-        let file = std::fs::File::open(&f.tail.path).ok()?;
-        Some(dblog::read(file.take(f.tail.done()), &source, &opts))
+        match std::fs::File::open(&f.tail.path) {
+            Ok(file) => dblog::read(file.take(f.tail.done()), &source, &opts),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn db_member(&self, path: &Path) -> Option<String> {

@@ -11,6 +11,10 @@
 //!   a `.vmx` per VM, and a `var/run/log/vmkernel.log` per host that mentions
 //!   `Unstun` in lines that are not stun records (and is not a log member);
 //! - `<out>/corpus.tgz`: the same tree as one gzip'd tar (one gzip stream);
+//! - `<out>/hosts/<bundle-root>.tgz`: each host's part of the tree as a
+//!   vm-support bundle of its own, and `<out>/hosts/vcenter.zip` holding the
+//!   first two of them (stored, as vCenter's "Export System Logs" packs one
+//!   `.tgz` per host) — independent streams, to read on separate cores;
 //! - `<out>/MANIFEST.txt`: bytes, files, and exactly how many stun records
 //!   were planted (per header family), plus the decoys that must not count.
 //!
@@ -79,6 +83,8 @@ struct VmPlan {
 struct Written {
     rel: String,
     mtime_ms: i64,
+    /// Stun records planted in it.
+    stuns: u64,
 }
 
 fn main() {
@@ -220,6 +226,7 @@ fn run(args: &Args) -> std::io::Result<()> {
             written.push(Written {
                 rel: format!("{vm_rel}/{base}"),
                 mtime_ms: vm.cursor_ms,
+                stuns: c.stuns_total(),
             });
         }
         let vmx = format!(
@@ -233,6 +240,7 @@ fn run(args: &Args) -> std::io::Result<()> {
         written.push(Written {
             rel: format!("{vm_rel}/{}.vmx", plan.name),
             mtime_ms: end - span_ms,
+            stuns: 0,
         });
     }
 
@@ -247,6 +255,7 @@ fn run(args: &Args) -> std::io::Result<()> {
         written.push(Written {
             rel,
             mtime_ms: BUNDLE_MS - 60_000,
+            stuns: 0,
         });
     }
     let tree_secs = started.elapsed().as_secs_f64();
@@ -272,6 +281,7 @@ fn run(args: &Args) -> std::io::Result<()> {
     let tgz = args.out.join("corpus.tgz");
     write_tgz(&tree, &written, &tgz)?;
     let tgz_bytes = fs::metadata(&tgz)?.len();
+    let host_tgzs = write_hosts(&tree, &written, &hosts, &args.out.join("hosts"))?;
 
     let mut m = String::new();
     let mut kv = |k: &str, v: String| {
@@ -301,6 +311,14 @@ fn run(args: &Args) -> std::io::Result<()> {
         (written.len() as u64 - log_files).to_string(),
     );
     kv("tgz_bytes", tgz_bytes.to_string());
+    for (i, (name, planted)) in host_tgzs.iter().enumerate() {
+        kv(&format!("host_tgz.{}", i + 1), format!("hosts/{name}"));
+        kv(&format!("host_events.{}", i + 1), planted.to_string());
+    }
+    kv(
+        "vcenter_zip",
+        "hosts/vcenter.zip (host_tgz.1 and host_tgz.2, stored)".into(),
+    );
     kv("hosts", n_hosts.to_string());
     kv("vms", plans.len().to_string());
     kv("vms_backed_up", per_kind_vms.to_string());
@@ -428,7 +446,47 @@ fn write_vmkernel<W: Write>(
 }
 
 /// The tree as one gzip'd tar, each file streamed from disk.
+/// One vm-support `.tgz` per host (the files under its bundle root), and
+/// `vcenter.zip` holding the first two, stored. Returns each bundle's file
+/// name and the stuns planted in it.
+fn write_hosts(
+    tree: &Path,
+    files: &[Written],
+    hosts: &[(String, String)],
+    out: &Path,
+) -> std::io::Result<Vec<(String, u64)>> {
+    fs::create_dir_all(out)?;
+    let mut made = Vec::new();
+    for (_, root) in hosts {
+        let prefix = format!("{root}/");
+        let mine: Vec<&Written> = files
+            .iter()
+            .filter(|w| w.rel.starts_with(&prefix))
+            .collect();
+        let name = format!("{root}.tgz");
+        write_tgz_of(tree, &mine, &out.join(&name))?;
+        let planted = mine.iter().map(|w| w.stuns).sum();
+        made.push((name, planted));
+    }
+    let zip = BufWriter::new(File::create(out.join("vcenter.zip"))?);
+    let mut zip = zip::ZipWriter::new(zip);
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    for (name, _) in made.iter().take(2) {
+        zip.start_file(name.as_str(), stored)
+            .map_err(std::io::Error::other)?;
+        std::io::copy(&mut File::open(out.join(name))?, &mut zip)?;
+    }
+    zip.finish().map_err(std::io::Error::other)?.flush()?;
+    Ok(made)
+}
+
 fn write_tgz(tree: &Path, files: &[Written], out: &Path) -> std::io::Result<()> {
+    write_tgz_of(tree, &files.iter().collect::<Vec<_>>(), out)
+}
+
+fn write_tgz_of(tree: &Path, files: &[&Written], out: &Path) -> std::io::Result<()> {
     let f = BufWriter::with_capacity(1 << 20, File::create(out)?);
     let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);

@@ -117,6 +117,21 @@ pub struct Args {
     )]
     pub tz: Zone,
 
+    /// Report what the paths hold now, then keep watching them: every stun
+    /// appended to a log (through rotations, truncations, new VMs and
+    /// deleted logs) is printed as soon as it is written. Streams tsv, csv,
+    /// raw or ndjson, or one coloured line per stun at a terminal. Changes
+    /// are noticed through the system's file notifications (inotify), or
+    /// by polling where those do not work (NFS, SMB/CIFS, FUSE such as
+    /// vmfs-fuse, or when the notification limit is reached).
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With --follow: poll for changes every DURATION instead of using file
+    /// notifications [default: 1s when notifications cannot be used].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "follow")]
+    pub poll: Option<u64>,
+
     /// Print shell completions or the man page, generated from these
     /// options, and exit.
     #[arg(long, value_enum, value_name = "WHAT")]

@@ -209,3 +209,170 @@ fn decompression_bomb_is_stopped_with_an_error() {
     let msg = v["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("decompression bomb"), "{msg}");
 }
+
+/// A vm-support `.tgz` of the fixture tree `dir` (its last component is
+/// the bundle root), built here from the shipped sources.
+fn tgz_of_fixture(dir: &str) -> Vec<u8> {
+    fn walk(root: &std::path::Path, at: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(at)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root.parent().unwrap()).unwrap();
+                out.push((rel.to_str().unwrap().to_owned(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let root = fixture(dir);
+    let mut files = Vec::new();
+    walk(&root, &root, &mut files);
+    let members: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    gz(&tar_bytes(&members))
+}
+
+/// The host bundles of the fixtures, as (file name, bytes).
+fn host_bundles() -> Vec<(String, Vec<u8>)> {
+    [
+        "src/esx-esx01-2026-11-20--10.30-123456",
+        "src/esx-esx02-2026-11-20--10.31-654321",
+        "unpacked/esx-esx03-2026-11-21--09.00-777777",
+        "fragments/esx-esx04-2026-11-22--08.00-888888",
+    ]
+    .iter()
+    .map(|d| {
+        let name = format!("{}.tgz", d.rsplit('/').next().unwrap());
+        (name, tgz_of_fixture(d))
+    })
+    .collect()
+}
+
+/// Every event, VM and message of a report, with each source named from
+/// its bundle on (`esx-…`), whatever holds the bundle.
+fn from_bundles(v: &serde_json::Value) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let cut = |s: &str| s.find("esx-").map_or(s.to_owned(), |i| s[i..].to_owned());
+    let list = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}[]"))
+            .iter()
+            .map(|x| {
+                let mut x = x.clone();
+                for f in ["source", "dir"] {
+                    if let Some(s) = x[f].as_str() {
+                        x[f] = cut(s).into();
+                    }
+                }
+                x.to_string()
+            })
+            .collect()
+    };
+    (list("events"), list("vms"), list("errors"))
+}
+
+#[test]
+fn a_zip_of_host_bundles_reports_what_its_members_report_one_by_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hosts = host_bundles();
+    let paths: Vec<String> = hosts.iter().map(|(n, d)| write(tmp.path(), n, d)).collect();
+    let mut one_by_one: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let (want, want_code) = json(&one_by_one);
+    let (want_events, want_vms, want_errors) = from_bundles(&want);
+    assert!(want_events.len() >= 10, "{want}");
+    assert!(
+        !want_errors.is_empty(),
+        "the fragments bundle misses a piece"
+    );
+
+    let members: Vec<(&str, &[u8])> = hosts
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    // As vCenter stores them, and deflated (a zip tool's default).
+    for method in [
+        zip::CompressionMethod::Stored,
+        zip::CompressionMethod::Deflated,
+    ] {
+        let zip = write(tmp.path(), "vc.zip", &zip_with(&members, method));
+        for jobs in ["1", "2", "4"] {
+            let (got, code) = json(&["-j", jobs, &zip]);
+            assert_eq!(code, want_code, "{method:?} -j {jobs}: {got}");
+            let (events, vms, errors) = from_bundles(&got);
+            assert_eq!(events, want_events, "{method:?} -j {jobs}");
+            assert_eq!(vms, want_vms, "{method:?} -j {jobs}");
+            assert_eq!(errors, want_errors, "{method:?} -j {jobs}");
+        }
+        // From a pipe: one pass over the local headers, the same report.
+        let bytes = std::fs::read(&zip).unwrap();
+        let out = cmd()
+            .args(["--format", "json", "-"])
+            .write_stdin(bytes)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(want_code));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (events, vms, errors) = from_bundles(&got);
+        assert_eq!(
+            (events, vms, errors),
+            (want_events.clone(), want_vms.clone(), want_errors.clone()),
+            "{method:?} from a pipe"
+        );
+    }
+    // The members given in another order are still reported alike.
+    one_by_one.reverse();
+    let (rev, _) = json(&one_by_one);
+    assert_eq!(from_bundles(&rev).0.len(), want_events.len());
+}
+
+#[test]
+fn a_damaged_member_is_named_and_the_others_still_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hosts = host_bundles();
+    let (bad_name, bad) = &hosts[1];
+    // Deflate data overwritten in the middle of the second bundle.
+    let mut broken = bad.clone();
+    let mid = broken.len() / 2;
+    broken[mid..mid + 64].fill(0xA5);
+    let mut members: Vec<(&str, &[u8])> = hosts
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    members[1].1 = &broken;
+    let zip = write(
+        tmp.path(),
+        "vc.zip",
+        &zip_with(&members, zip::CompressionMethod::Stored),
+    );
+
+    let good: Vec<String> = [0, 2, 3]
+        .iter()
+        .map(|&i| write(tmp.path(), &hosts[i].0, &hosts[i].1))
+        .collect();
+    let good: Vec<&str> = good.iter().map(String::as_str).collect();
+    let (want, _) = json(&good);
+    let want_events = from_bundles(&want).0;
+
+    let (got, code) = json(&[&zip]);
+    assert_eq!(code, 2, "{got}");
+    let errors = got["errors"].as_array().unwrap();
+    let named = format!("vc.zip!{bad_name}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["source"].as_str().unwrap().contains(&named)),
+        "no error names {named}: {errors:?}"
+    );
+    // Every event of the other members is reported, as they report alone.
+    let events = from_bundles(&got).0;
+    for e in &want_events {
+        assert!(events.contains(e), "missing {e}");
+    }
+    assert!(events.len() >= want_events.len());
+}

@@ -20,6 +20,7 @@
 
 mod args;
 pub mod classify;
+pub mod container;
 pub mod format;
 pub mod lines;
 pub mod read;
@@ -72,6 +73,11 @@ impl DbKind {
             DbKind::FreezeFailed => "freeze_failed",
             DbKind::ThawFailed => "thaw_failed",
         }
+    }
+
+    /// A freeze or a thaw that failed.
+    pub fn is_failure(self) -> bool {
+        matches!(self, DbKind::FreezeFailed | DbKind::ThawFailed)
     }
 
     /// Kinds that a stun can explain (a restart's own takeover cannot).

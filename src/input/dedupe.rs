@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Collected, LogFile};
+use super::collected::{Collected, LogFile};
 
 /// Drops every log whose name and content were already read; the first in
 /// command-line order is kept. One note per pair of inputs says how many

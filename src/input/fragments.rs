@@ -6,19 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use super::collected::{Collected, Piece};
+use super::filing::{finish_log, whole_key};
 use super::names::{fragment, parent};
-use super::reader::Node;
-use super::{Collected, finish_log};
 use crate::escape::escape_bytes;
-use crate::vmlog::scan::{self, ScanResult};
-
-/// One scanned fragment.
-#[derive(Debug)]
-pub(super) struct Piece {
-    pub(super) node: Node,
-    pub(super) input: usize,
-    pub(super) res: ScanResult,
-}
+use crate::vmlog::scan;
 
 /// Which log a fragment belongs to: its container, its directory and the
 /// name before `.FRAG-`.
@@ -44,10 +36,7 @@ pub(super) fn stitch_all(pieces: Vec<Piece>, keep_text: bool, out: &mut Collecte
     for ((container, name), mut pieces) in logs {
         pieces.sort_by_key(|(i, _)| *i);
         let shown = format!("{container}{}", escape_bytes(&name));
-        if whole
-            .binary_search(&super::whole_key(&container, &name))
-            .is_ok()
-        {
+        if whole.binary_search(&whole_key(&container, &name)).is_ok() {
             out.note(
                 &shown,
                 format!(

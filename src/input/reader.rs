@@ -1,28 +1,30 @@
 //! Reading one file or stream: sniffing its kind, decompressing, walking
 //! archives, and handing log members to the scanner.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
 
-use super::fragments::Piece;
-use super::names::{Kind, Select, Want, basename, fragment, parent, sniff};
-use super::{Collected, MAX_DEPTH, MAX_TAR_EXTENSION, finish_log, read_vmx};
-use crate::escape::{escape_bytes, escape_str};
-use crate::pipeline;
-use crate::progress;
+use super::collected::{Collected, Piece};
+use super::filing::finish_log;
+use super::names::{Kind, Select, Want, fragment, sniff};
+use super::node::{Node, STDIN};
+use super::vmx::read_vmx;
+use super::{pipeline, progress, zipfile, zipstream};
+use crate::escape::escape_bytes;
 use crate::time;
 use crate::vmlog::scan::{self, ScanResult};
 
-/// How standard input is named in sources.
-const STDIN: &str = "<stdin>";
+/// Archive layers opened inside one another at most (vCenter `.zip` → host
+/// `.tgz` → `vmware.log.gz` is three).
+pub const MAX_DEPTH: u32 = 4;
+/// GNU long-name and PAX headers larger than this are ignored.
+const MAX_TAR_EXTENSION: u64 = 64 << 10;
 
 /// Bytes needed by [`sniff`].
 const SNIFF_LEN: usize = 512;
@@ -37,89 +39,6 @@ fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, Replayed<R>)> {
     Ok((head.clone(), Cursor::new(head).chain(r)))
 }
 
-/// Where a stream sits: enough to name it, its logs and its VM directory.
-#[derive(Debug, Clone)]
-pub(super) struct Node {
-    /// Display source of this stream.
-    pub(super) source: String,
-    /// Display prefix of the containing archive chain (`a.tgz!`), empty on disk.
-    pub(super) container: String,
-    /// Raw path of the stream inside its container (or on disk), with any
-    /// `.gz` layers already removed.
-    pub(super) name: Vec<u8>,
-    /// The directory on disk holding the file, for `.vmx` lookup.
-    pub(super) disk_dir: Option<Arc<Path>>,
-    /// Modification time, epoch seconds, when known without asking.
-    pub(super) mtime: Option<i64>,
-    /// The file on disk whose modification time stands in otherwise; only
-    /// looked up when an old-format log needs a year.
-    pub(super) mtime_of: Option<std::sync::Arc<Path>>,
-    /// Container layers above this stream.
-    pub(super) depth: u32,
-    /// Named on the command line: scanned as a log whatever its name.
-    pub(super) named: bool,
-    /// Decompressed on the fly: scanning moves to its own thread so that
-    /// it runs beside the decompression instead of after it.
-    pub(super) compressed: bool,
-}
-
-impl Node {
-    pub(super) fn member(&self, path: &[u8], mtime: Option<i64>) -> Node {
-        let container = format!("{}!", self.source);
-        Node {
-            source: format!("{container}{}", escape_bytes(path)),
-            container,
-            name: path.to_vec(),
-            disk_dir: None,
-            mtime: mtime.or(self.mtime),
-            mtime_of: self.mtime_of.clone(),
-            depth: self.depth + 1,
-            named: false,
-            compressed: self.compressed,
-        }
-    }
-
-    /// The modification time that dates a year-less log: the member's, else
-    /// the file's on disk, else now (standard input).
-    pub(super) fn mtime_secs(&self) -> i64 {
-        self.mtime
-            .or_else(|| {
-                let p = self.mtime_of.as_ref()?;
-                std::fs::metadata(p).ok()?.modified().ok().map(epoch_secs)
-            })
-            .unwrap_or_else(|| epoch_secs(SystemTime::now()))
-    }
-
-    pub(super) fn base(&self) -> &[u8] {
-        basename(&self.name)
-    }
-
-    /// Standard input itself (not a member of an archive read from it).
-    pub(super) fn is_stdin(&self) -> bool {
-        self.container.is_empty() && self.source == STDIN
-    }
-
-    /// The VM directory key and its own name.
-    pub(super) fn dir(&self) -> (String, Option<String>) {
-        let p = parent(&self.name);
-        let dir_name = (!basename(p).is_empty()).then(|| escape_bytes(basename(p)));
-        if self.container.is_empty() {
-            let shown = if p.is_empty() {
-                ".".to_owned()
-            } else {
-                escape_bytes(p)
-            };
-            let dir_name = dir_name.or_else(|| {
-                let d = self.disk_dir.as_ref()?.canonicalize().ok()?;
-                Some(escape_str(&d.file_name()?.to_string_lossy()))
-            });
-            (shown, dir_name)
-        } else {
-            (format!("{}{}", self.container, escape_bytes(p)), dir_name)
-        }
-    }
-}
-
 /// Decompressed data may grow to this many times the compressed bytes read
 /// (plus [`EXPANSION_SLACK`]). One deflate layer cannot exceed 1032:1, and
 /// logs compress 10–30:1, so only nested decompression bombs reach it.
@@ -128,10 +47,12 @@ const EXPANSION_SLACK: u64 = 256 << 20;
 
 /// Bytes read from the input file itself, and bytes decompressed from it:
 /// the two sides of the decompression-bomb check.
+/// Shared by the members of a zip read side by side, as by members read
+/// one after another.
 #[derive(Default, Clone)]
 struct Expansion {
     raw: Arc<AtomicU64>,
-    expanded: Rc<Cell<u64>>,
+    expanded: Arc<AtomicU64>,
 }
 
 /// A decompressed stream, stopped with an error once the input expands
@@ -144,8 +65,7 @@ struct Guarded<R> {
 impl<R: Read> Read for Guarded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let expanded = self.budget.expanded.get() + n as u64;
-        self.budget.expanded.set(expanded);
+        let expanded = self.budget.expanded.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         let raw = self.budget.raw.load(Ordering::Relaxed);
         if expanded
             > raw
@@ -174,6 +94,8 @@ pub(super) struct Reader<'s> {
     inflating_beside: bool,
     /// The decompression-bomb check for the file being read.
     budget: Expansion,
+    /// The stream's share of the threads (see [`pipeline::Slot`]).
+    slot: Option<pipeline::Slot>,
 }
 
 impl<'s> Reader<'s> {
@@ -191,7 +113,14 @@ impl<'s> Reader<'s> {
             worker: None,
             inflating_beside: false,
             budget: Expansion::default(),
+            slot: None,
         }
+    }
+
+    /// The stream being read holds `slot` (see [`pipeline::Slot`]).
+    pub(super) fn holding(mut self, slot: pipeline::Slot) -> Self {
+        self.slot = Some(slot);
+        self
     }
 
     /// Standard input: any kind, always scanned.
@@ -234,7 +163,7 @@ impl<'s> Reader<'s> {
             return out.error(&shown, format!("cannot read: {e}"));
         }
         if sniff(&head) == Kind::Zip && f.rewind().is_ok() {
-            let f = progress::Counting::new(f, self.bar, self.budget.raw.clone());
+            let f = zipfile::Handle::new(f, path, self.bar, self.budget.raw.clone());
             return self.zip_file(f, path, &node, out);
         }
         self.bar.inc(head.len() as u64);
@@ -246,11 +175,14 @@ impl<'s> Reader<'s> {
             self.bar,
             self.budget.raw.clone(),
         ));
-        if sniff(r.get_ref().0.get_ref()) == Kind::Gzip {
-            // A compressed file (a bundle): inflate on a thread of its own, so
-            // that walking the archive and scanning run beside it.
+        if sniff(r.get_ref().0.get_ref()) == Kind::Gzip
+            && let Some(slot) = pipeline::Slot::spare()
+        {
+            // A compressed file (a bundle) with a core free: inflate on a
+            // thread of its own, so that walking the archive and scanning
+            // run beside it.
             self.inflating_beside = true;
-            pipeline::inflate_beside(r, |dec| self.gunzipped(Box::new(dec), &node, out));
+            pipeline::inflate_beside(r, slot, |dec| self.gunzipped(Box::new(dec), &node, out));
             self.inflating_beside = false;
             return;
         }
@@ -402,19 +334,15 @@ impl<'s> Reader<'s> {
             .map(|x| x.value_bytes().to_vec())
     }
 
-    /// A zip on disk: members found through the central directory. When
-    /// that is damaged, fall back to walking the local headers.
-    fn zip_file(
-        &mut self,
-        f: progress::Counting<'_, File>,
-        path: &Path,
-        node: &Node,
-        out: &mut Collected,
-    ) {
+    /// A zip on disk: members found through the central directory and read
+    /// side by side on the rayon pool, each on a file handle of its own;
+    /// what they yield is filed in the members' order. When the directory
+    /// is damaged, fall back to walking the local headers.
+    fn zip_file(&mut self, f: zipfile::Handle<'s>, path: &Path, node: &Node, out: &mut Collected) {
         if too_deep(node, out) {
             return;
         }
-        let mut ar = match zip::ZipArchive::new(BufReader::new(f)) {
+        let ar = match zip::ZipArchive::new(f) {
             Ok(ar) => ar,
             Err(e) => {
                 out.error(
@@ -427,28 +355,63 @@ impl<'s> Reader<'s> {
             }
         };
         let members = ar.len();
+        // Chosen by name from the directory: only members to read become
+        // streams, each counted from now until it is read.
+        let mut todo = Vec::new();
         for i in 0..members {
-            let zf = match ar.by_index(i) {
-                Ok(zf) => zf,
-                Err(e) => {
+            let e = match ar.by_index_data(i) {
+                Ok(e) => e,
+                Err(err) => {
                     out.error(
                         &node.source,
-                        format!("zip member {} of {members} unreadable: {e}", i + 1),
+                        format!("zip member {} of {members} unreadable: {err}", i + 1),
                     );
                     continue;
                 }
             };
-            if zf.is_dir() {
+            if e.is_dir() {
                 continue;
             }
-            let path = zf.name_raw().to_vec();
-            let mut child = node.member(&path, zf.last_modified().and_then(zip_time));
-            child.compressed |= zf.compression() != zip::CompressionMethod::Stored;
-            let mut zf = Guarded {
-                inner: zf,
-                budget: self.budget.clone(),
-            };
-            self.member(&mut zf, &child, out);
+            let mut child = node.member(e.name_raw(), e.last_modified().and_then(zip_time));
+            child.compressed |= e.compression() != zip::CompressionMethod::Stored;
+            match self.select.want(child.base()) {
+                Want::Skip => {}
+                Want::LookAlike => out.looks.add(child.source),
+                _ => todo.push((i, child, pipeline::Slot::stream())),
+            }
+        }
+        // This stream only waits while its members are read.
+        let waiting = self.slot.take();
+        let (bar, select, input, budget) = (self.bar, self.select, self.input, &self.budget);
+        let parts: Vec<(u64, Collected)> = todo
+            .into_par_iter()
+            .map(|(i, child, slot)| {
+                let (mut bytes, mut part) = (0, Collected::default());
+                let mut reader = Reader::new(&mut bytes, bar, select, input).holding(slot);
+                reader.budget = budget.clone();
+                let mut ar = ar.clone();
+                match ar.by_index(i) {
+                    Ok(zf) => {
+                        let mut zf = Guarded {
+                            inner: zf,
+                            budget: budget.clone(),
+                        };
+                        reader.member(&mut zf, &child, &mut part);
+                    }
+                    Err(e) => part.error(&child.source, format!("zip member unreadable: {e}")),
+                }
+                reader.drain(&mut part);
+                drop(reader);
+                (bytes, part)
+            })
+            .collect();
+        if waiting.is_some() {
+            drop(waiting);
+            self.slot = Some(pipeline::Slot::stream());
+        }
+        for (bytes, part) in parts {
+            *self.bytes += bytes;
+            out.absorb(part);
         }
     }
 
@@ -457,19 +420,18 @@ impl<'s> Reader<'s> {
         if too_deep(node, out) {
             return;
         }
-        let res =
-            crate::zipstream::for_each_member(BufReader::with_capacity(64 << 10, r), |m, body| {
-                if m.is_dir {
-                    return;
-                }
-                let mut child = node.member(&m.name, m.mtime);
-                child.compressed |= m.method != 0;
-                let mut body = Guarded {
-                    inner: body,
-                    budget: self.budget.clone(),
-                };
-                self.member(&mut body, &child, out);
-            });
+        let res = zipstream::for_each_member(BufReader::with_capacity(64 << 10, r), |m, body| {
+            if m.is_dir {
+                return;
+            }
+            let mut child = node.member(&m.name, m.mtime);
+            child.compressed |= m.method != 0;
+            let mut body = Guarded {
+                inner: body,
+                budget: self.budget.clone(),
+            };
+            self.member(&mut body, &child, out);
+        });
         if let Err(d) = res {
             out.error(
                 &node.source,
@@ -505,7 +467,8 @@ impl<'s> Reader<'s> {
             zone: &self.select.db_zone,
             member: None,
         };
-        out.db_logs.push(crate::dblog::read(r, &node.source, &opts));
+        out.db_logs
+            .extend(crate::dblog::read(r, &node.source, &opts));
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {
@@ -514,10 +477,23 @@ impl<'s> Reader<'s> {
             let (res, err) = scan::scan_as(r, piece, self.select.keep_text);
             return self.scanned(res, err, node, out);
         }
-        let keep_text = self.select.keep_text;
-        let worker = self
-            .worker
-            .get_or_insert_with(|| pipeline::ScanWorker::new(keep_text));
+        // Scan beside the inflating thread when a core is free for it; else
+        // here. Once a worker runs, every later log goes to it, so logs are
+        // filed in their order either way.
+        if self.worker.is_none() {
+            match pipeline::Slot::spare() {
+                Some(slot) => {
+                    self.worker = Some(pipeline::ScanWorker::new(self.select.keep_text, slot));
+                }
+                None => {
+                    let (res, err) = scan::scan_as(r, piece, self.select.keep_text);
+                    return self.scanned(res, err, node, out);
+                }
+            }
+        }
+        let Some(worker) = self.worker.as_mut() else {
+            return;
+        };
         worker.submit(r, node.clone(), piece);
         for (node, res, err) in worker.ready() {
             self.scanned(res, err, &node, out);
@@ -585,11 +561,4 @@ fn zip_time(dt: zip::DateTime) -> Option<i64> {
     }
     let secs = i64::from(dt.hour()) * 3600 + i64::from(dt.minute()) * 60 + i64::from(dt.second());
     Some(time::epoch_ms(i64::from(dt.year()), mo, d, secs * 1000) / 1000)
-}
-
-fn epoch_secs(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
 }

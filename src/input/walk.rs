@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::collected::{Collected, LookAlikes};
 use super::names::{Select, Want};
-use super::{Collected, LookAlikes};
 use crate::escape::escape_bytes;
 
 /// One file to read, from the command line or a directory walk.

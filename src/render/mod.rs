@@ -15,7 +15,7 @@ pub mod view;
 
 use std::io::{self, Write};
 
-use crate::analyze::Report;
+use crate::analyze::{Event, Report};
 use crate::cli::Format;
 use crate::zone::{self, Zone};
 
@@ -38,6 +38,32 @@ pub struct Style {
 pub const COLUMNS: [&str; 9] = [
     "stun_us", "verdict", "time", "host", "vm", "kind", "cluster", "source", "line",
 ];
+
+/// Writes one event in a streaming format (`tsv`, `csv`, `raw`, `ndjson`),
+/// for a live watch; false for the other formats, which it leaves to the
+/// caller.
+pub fn event_record(e: &Event, style: &Style, out: &mut dyn Write) -> io::Result<bool> {
+    zone::with_output_zone(&style.zone, || {
+        match style.format {
+            Format::Tsv => text::tsv_row(e, &style.zone, out)?,
+            Format::Csv => text::csv_row(e, &style.zone, out)?,
+            Format::Raw => text::raw_row(e, out)?,
+            Format::Ndjson => json::ndjson_row(e, out)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })
+}
+
+/// The header a streaming format starts with, if any (`csv` always,
+/// `tsv` with `--header`).
+pub fn stream_header(style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    match style.format {
+        Format::Csv => text::csv_header(out),
+        Format::Tsv if style.header => writeln!(out, "{}", COLUMNS.join("\t")),
+        _ => Ok(()),
+    }
+}
 
 pub fn render(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     // The data model's serializers write times through

@@ -92,6 +92,9 @@ pub(super) struct Entries<'a> {
     source: Shared,
     member: Shared,
     named: Option<Shared>,
+    /// Other logs were read from the same file (the services of a
+    /// container log): an empty log is then no cause for a note.
+    siblings: bool,
 }
 
 impl<'a> Entries<'a> {
@@ -110,6 +113,7 @@ impl<'a> Entries<'a> {
             last_startup: None,
             counts: Counts::default(),
             mismatch: None,
+            siblings: false,
         }
     }
 
@@ -243,6 +247,11 @@ impl<'a> Entries<'a> {
         });
     }
 
+    /// Other logs were read from the same file.
+    pub(super) fn has_siblings(&mut self) {
+        self.siblings = true;
+    }
+
     pub(super) fn finish(mut self) -> DbLog {
         if self.log.entries > 0 {
             self.log.first_ms = Some(self.first_ms);
@@ -259,7 +268,7 @@ impl<'a> Entries<'a> {
         let c = &self.counts;
         let zone = self.opts.zone.name();
         let mut out: Vec<String> = Vec::new();
-        if self.log.entries == 0 && self.log.errors.is_empty() {
+        if self.log.entries == 0 && self.log.errors.is_empty() && !self.siblings {
             out.push(if c.nonblank == 0 {
                 "empty database log: nothing to read".to_owned()
             } else {

@@ -91,10 +91,24 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// One stun event per line; the database's record alone (no VM logs
+/// given): one `db_events[]` entry per line.
 pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.db_only() {
+        for e in db::db_events(&report.db) {
+            serde_json::to_writer(&mut *out, &e)?;
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
     for e in report.listed() {
-        serde_json::to_writer(&mut *out, e)?;
-        writeln!(out)?;
+        ndjson_row(e, out)?;
     }
     Ok(())
+}
+
+/// One event as an `ndjson` line.
+pub fn ndjson_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, e)?;
+    writeln!(out)
 }

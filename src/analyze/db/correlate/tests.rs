@@ -270,7 +270,7 @@ fn fixture_set(files: &[(&str, &str)], zone: &Zone) -> DbSet {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/db");
     let logs = files
         .iter()
-        .map(|(name, p)| {
+        .flat_map(|(name, p)| {
             let opts = ReadOptions {
                 zone,
                 member: Some(name),
@@ -491,7 +491,7 @@ fn fixture_seed_freeze_does_not_cover_the_seed_stun() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/db");
     let logs = ["seed/snapshot.log", "seed/H20152-pre_post.log"]
         .iter()
-        .map(|p| {
+        .flat_map(|p| {
             read_path(
                 &root.join(p),
                 p,

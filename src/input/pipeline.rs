@@ -1,9 +1,17 @@
 //! Threads that hand chunks of a stream to one another, so that reading a
-//! bundle uses both cores: one inflates, the other walks the archive and
+//! bundle uses two cores: one inflates, the other walks the archive and
 //! searches. Channels are bounded, so memory stays a few chunks whatever the
 //! input's size.
+//!
+//! Such a helper thread runs only when a core is free for it: independent
+//! streams (bundles, the members of a zip) come first, one per pool thread
+//! (`-j`), and a stream takes a helper only while the streams waiting or
+//! being read and the helpers already running leave room under the pool's
+//! size. Two bundles on two cores are each read on one thread, a bundle
+//! alone on two, and `-j 1` reads on one thread.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::vmlog::scan::{BLOCK, ScanResult, Scanner, StreamError, scan_as};
@@ -16,6 +24,38 @@ const PIPE_DEPTH: usize = 4;
 /// archive. Each hand-over may wake a sleeping thread (a futex call, costly
 /// in a VM): 1 MiB chunks make 1,000 hand-overs per GB instead of 4,000.
 const INFLATE_CHUNK: usize = 1 << 20;
+
+/// Streams waiting or being read, plus the helper threads beside them.
+static LOAD: AtomicUsize = AtomicUsize::new(0);
+
+/// One unit of the load, given back when dropped: a stream from the moment
+/// it is planned until it is read, or a helper thread while it runs.
+#[derive(Debug)]
+pub struct Slot(());
+
+impl Slot {
+    /// A stream waiting or being read: counted whatever the load.
+    pub fn stream() -> Slot {
+        LOAD.fetch_add(1, Ordering::SeqCst);
+        Slot(())
+    }
+
+    /// A helper thread beside a stream, when the pool's size leaves room.
+    pub fn spare() -> Option<Slot> {
+        let limit = rayon::current_num_threads();
+        LOAD.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < limit).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Slot(()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        LOAD.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 enum Msg<T> {
     /// The next log is a vm-support fragment (see [`Scanner::fragment`]).
@@ -43,11 +83,14 @@ pub struct ScanWorker<T> {
     /// Results of logs scanned inline because no thread could be started.
     inline: Vec<Done<T>>,
     keep_text: bool,
+    /// The core the thread holds.
+    _slot: Slot,
 }
 
 impl<T: Send + 'static> ScanWorker<T> {
-    /// `keep_text`: keep the stun lines' text (see [`Scanner::new`]).
-    pub fn new(keep_text: bool) -> Self {
+    /// `keep_text`: keep the stun lines' text (see [`Scanner::new`]);
+    /// `slot`: the core it may use, held while it lives.
+    pub fn new(keep_text: bool, slot: Slot) -> Self {
         let (tx, rx) = mpsc::sync_channel::<Msg<T>>(PIPE_DEPTH);
         let (res_tx, results) = mpsc::channel();
         let (pool_tx, pool) = mpsc::channel();
@@ -85,6 +128,7 @@ impl<T: Send + 'static> ScanWorker<T> {
             pool,
             handle,
             inline: Vec::new(),
+            _slot: slot,
         }
     }
 
@@ -143,9 +187,15 @@ impl<T: Send + 'static> ScanWorker<T> {
 
 /// Runs `consume` on the gzip-decompressed content of `r`, while a second
 /// thread does the decompression: single-stream inflate is the bottleneck of
-/// reading a bundle, so it gets a core to itself. Memory stays bounded by
-/// the chunks in flight.
-pub fn inflate_beside<R: Read + Send, T>(r: R, consume: impl FnOnce(&mut dyn Read) -> T) -> T {
+/// reading a bundle, so it gets a core to itself (`slot`, held until the
+/// stream ends). Memory stays bounded by the chunks in flight: at most
+/// `PIPE_DEPTH + 2` chunks of [`INFLATE_CHUNK`] (6 MiB) per stream.
+pub fn inflate_beside<R: Read + Send, T>(
+    r: R,
+    slot: Slot,
+    consume: impl FnOnce(&mut dyn Read) -> T,
+) -> T {
+    let _slot = slot;
     let (tx, rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(PIPE_DEPTH);
     let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
     std::thread::scope(|s| {
@@ -245,7 +295,7 @@ mod tests {
             log.extend_from_slice(b"2017-01-04T21:30:19.662Z| vmx| I125: filler\n");
         }
         let (a, ea) = crate::vmlog::scan::scan(&log[..]);
-        let mut w = ScanWorker::new(true);
+        let mut w = ScanWorker::new(true, Slot::stream());
         w.submit(&log[..], 1, false);
         w.submit(&log[..100], 2, false);
         // An error mid-stream arrives after the data before it.

@@ -674,3 +674,132 @@ fn a_database_log_alone_at_a_terminal() {
     assert!(!screen.contains("no PATH given"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
 }
+
+// ---- Restores, failed takeovers, real formats -------------------------------
+
+/// (outcome, start, end) of every freeze window.
+fn outcomes(v: &Value) -> Vec<(String, String, Option<String>)> {
+    v["freezes"]
+        .as_array()
+        .expect("freezes[]")
+        .iter()
+        .map(|f| {
+            (
+                f["outcome"].as_str().unwrap().to_owned(),
+                f["start"].as_str().unwrap().to_owned(),
+                f["end"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_restored_vms_log_is_a_restore_not_a_failed_thaw() {
+    let (v, code) = json(&["--db-log", "fixtures/db/restore/restored/messages.log"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "restored".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            None
+        )]
+    );
+    // The recovery block under the banner is not the freeze's text.
+    let freeze = &v["db_events"][0];
+    assert_eq!(freeze["kind"], "freeze");
+    assert_eq!(
+        freeze["text"],
+        "Backup.General.ExternalFreeze: System suspended"
+    );
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("restored from a backup taken while frozen"),
+        "{notes}"
+    );
+    assert!(!notes.contains("has no thaw"), "{notes}");
+    for format in ["table", "markdown", "html"] {
+        let (out, _, code) = run(&[
+            "--format",
+            format,
+            "--db-log",
+            "fixtures/db/restore/restored/messages.log",
+        ]);
+        assert_eq!(code, 0);
+        let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("restored from a backup taken while frozen"),
+            "{format}: {out}"
+        );
+        let row = out
+            .lines()
+            .find(|l| l.contains("05:49:44.347"))
+            .expect("freeze row");
+        let said = if format == "html" {
+            ">no thaw<"
+        } else {
+            "no thaw"
+        };
+        assert!(!row.contains(said), "{format}: {row}");
+    }
+    // The original VM's log of the same backup: frozen, then thawed.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "thawed".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            Some("2021-08-11T05:49:55.411Z".to_owned())
+        )]
+    );
+    // A log cut short after its freeze stays open.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("messages.log");
+    let text = std::fs::read_to_string(fixture("db/restore/original/messages.log")).unwrap();
+    let upto = text.find("08/11/21-05:49:54").unwrap();
+    std::fs::write(&cut, &text[..upto]).unwrap();
+    let (v, _) = json(&["--db-log", path_str(&cut)]);
+    assert_eq!(outcomes(&v)[0].0, "open");
+}
+
+#[test]
+fn a_failed_takeover_is_its_own_kind() {
+    let (v, code) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(code, 0);
+    let kinds: Vec<(&str, &str)> = v["db_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["time"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("takeover", "2022-02-06T09:50:00.545Z"),
+            ("takeover_failed", "2022-02-06T09:50:03.188Z")
+        ]
+    );
+    let (out, _, _) = run(&[
+        "--format",
+        "table",
+        "--db-log",
+        "fixtures/db/container/vip.log",
+    ]);
+    assert!(out.contains("takeover_failed"), "{out}");
+}
+
+#[test]
+fn entries_whose_body_is_on_the_next_line_and_equal_times() {
+    // `INTERSYSTEMS IRIS JOURNALING SYSTEM MESSAGE` / `Journaling switched
+    // to: …` is one entry, no event; two entries at the same millisecond
+    // keep their order.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    let events = v["db_events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["freeze", "thaw"]);
+    let (v, _) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(
+        v["db_events"][0]["text"],
+        "No other mirror members configured, becoming primary mirror server"
+    );
+}

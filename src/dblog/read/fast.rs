@@ -33,7 +33,7 @@ use super::super::format::{parse_head, pid_severity};
 use super::super::lines::MAX_LINE;
 use super::super::{DbFormat, DbLog};
 use super::assemble::{Assembler, Lanes};
-use super::entries::{Entries, Meta, continue_text, start_text};
+use super::entries::{Entries, Meta, continue_text, is_banner, start_text};
 use super::{MAX_ENTRY, ReadOptions};
 use crate::time::{EpochMs, digits};
 use crate::zone::{Civil, LocalTime, Zone};
@@ -55,9 +55,11 @@ use crate::zone::{Civil, LocalTime, Zone};
 /// 0 that names the mirror is not assembled. Where a phrase's part and a
 /// word's begin at the same byte (`irrorclient`, `irror`) the phrase's,
 /// listed first, is found.
-const NEEDLES: [&str; 15] = [
+const NEEDLES: [&str; 16] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
+    // cannot become primary
+    "annot",
     // MirrorClient: Connected to primary
     "irrorclient",
     // Backup.General.ExternalFreeze: System suspended
@@ -81,7 +83,7 @@ const NEEDLES: [&str; 15] = [
     "rouble",
     "rimary",
 ];
-const PHRASES: usize = 10;
+const PHRASES: usize = 11;
 
 /// The SIMD searcher itself (Teddy, leftmost-first), without the
 /// automaton around it: less work per search, and a block of a
@@ -293,6 +295,10 @@ impl Scanner<'_> {
             if self.wrapped_line(block, (start, end), t, number) {
                 return;
             }
+            if is_banner(t) {
+                self.banner(block, start);
+                return;
+            }
             // A continuation line.
             if self.wrapped.is_open() {
                 self.wrapped.continuation(t);
@@ -371,6 +377,7 @@ impl Scanner<'_> {
                 self.flush(block, line.0);
                 self.wrapped.head(&mut self.e, &head, n);
             }
+            None if is_banner(&w.body) => self.banner(block, line.0),
             None if self.pending.open => {
                 let p = &mut self.pending;
                 copy_text(p, block, line.0);
@@ -383,6 +390,13 @@ impl Scanner<'_> {
             None => self.wrapped.continuation(&w.body),
         }
         true
+    }
+
+    /// A recovery banner at `at` of `block`: the entry before ends there.
+    fn banner(&mut self, block: &[u8], at: usize) {
+        self.flush(block, at);
+        self.wrapped.flush(&mut self.e);
+        self.e.banner();
     }
 
     /// A new entry begins at `line` of `block`.

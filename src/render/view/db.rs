@@ -4,7 +4,7 @@
 
 use super::model::{Cell, Column, Ctx, Section, TimeForm, VerdictLine, dur, plural};
 use crate::analyze::Report;
-use crate::analyze::db::DbReport;
+use crate::analyze::db::{DbReport, FreezeOutcome};
 use crate::dblog::DbKind;
 use crate::time::EpochMs;
 use crate::units::{human_span_ms, human_us};
@@ -102,11 +102,8 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
         .iter()
         .filter(|e| e.kind == DbKind::Takeover)
         .collect();
-    let open = db
-        .freezes
-        .iter()
-        .filter(|f| f.window.end_ms.is_none())
-        .count();
+    let count = |o| db.freezes.iter().filter(|f| f.window.outcome == o).count();
+    let (open, restored) = (count(FreezeOutcome::Open), count(FreezeOutcome::Restored));
     let failed = db.events.iter().filter(|e| e.kind.is_failure()).count();
     let mut text = match takeovers.as_slice() {
         [] => "no takeover in the database's logs.".to_owned(),
@@ -126,6 +123,12 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
         text.push_str(&format!(
             " {open} freeze{} with no thaw.",
             plural(open as u64)
+        ));
+    }
+    if restored > 0 {
+        text.push_str(&format!(
+            " {restored} freeze{} restored from a backup taken while frozen.",
+            plural(restored as u64)
         ));
     }
     if failed > 0 {
@@ -276,7 +279,11 @@ fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
                 let mut row = vec![
                     Cell::new(&w.member),
                     Cell::new(ctx.time(w.start_ms)),
-                    Cell::new(w.end_ms.map_or("no thaw".to_owned(), |t| ctx.time(t))),
+                    Cell::new(match (w.end_ms, w.outcome) {
+                        (Some(t), _) => ctx.time(t),
+                        (None, FreezeOutcome::Restored) => "restored".to_owned(),
+                        (None, _) => "no thaw".to_owned(),
+                    }),
                     Cell::new(w.duration_ms().map_or("-".to_owned(), human_span_ms)),
                 ];
                 if !alone {
@@ -294,12 +301,25 @@ fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
         "Freeze windows (database writes suspended) and the snapshots taken inside and outside them"
             .to_owned()
     };
+    let mut notes = vec![];
+    let outcomes = |o| r.db.freezes.iter().any(|f| f.window.outcome == o);
+    if outcomes(FreezeOutcome::Restored) {
+        notes.push(
+            "restored: the instance started again with no thaw — the log of a VM restored from a backup taken while the database was frozen (a restore, not a failed thaw)"
+                .to_owned(),
+        );
+    }
+    if outcomes(FreezeOutcome::Open) {
+        notes.push(
+            "no thaw: the log ends before any thaw (cut short, or the thaw failed)".to_owned(),
+        );
+    }
     Section {
         id: "freezes",
         title,
         columns,
         rows,
-        notes: vec![],
+        notes,
     }
 }
 

@@ -32,6 +32,7 @@ fn event(kind: DbKind, member: &str, time: &str) -> DbEvent {
         source: "messages.log".into(),
         line: 1,
         instance: None,
+        restarted: false,
     }
 }
 
@@ -108,6 +109,7 @@ fn window(member: &str, start: &str, end: &str) -> FreezeWindow {
         reach_ms: ms(end),
         sources: vec!["snapshot.log".into()],
         line: 1,
+        outcome: super::super::FreezeOutcome::Thawed,
     }
 }
 

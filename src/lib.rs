@@ -122,6 +122,16 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
     let mut report = analyze::analyze(collected, &opts);
     analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
+    report.db_alone = inputs.is_empty();
+    if report.db_only() {
+        report.notes.push(input::Notice {
+            source: "--db-log".into(),
+            message: "no VM logs were given: this is the database's record alone; name the \
+                      members' vmware.log files or support bundles to see which stuns explain \
+                      its events"
+                .into(),
+        });
+    }
 
     print_notices(&report);
     let stdout_tty = io::stdout().is_terminal();
@@ -204,10 +214,20 @@ fn time_window(args: &Args) -> Result<(Option<EpochMs>, Option<EpochMs>), String
     Ok((since, until))
 }
 
-/// The inputs: the paths, `-` for standard input; standard input alone when
-/// no path is given and it is not a terminal (None: it is).
+/// The inputs: the paths, `-` for standard input. Without a path, standard
+/// input when it is not a terminal (None: it is) — but beside `--db-log`,
+/// which is a report of its own, only when something is in it: a script
+/// or a service manager often leaves an empty or silent standard input
+/// behind, and reading it would fail the run or wait for ever.
 fn inputs_of(args: &Args) -> Option<Vec<InputPath>> {
     if args.paths.is_empty() {
+        if !args.db_log.is_empty() {
+            return Some(if stdin_has_data() {
+                vec![InputPath::Stdin]
+            } else {
+                vec![]
+            });
+        }
         return (!io::stdin().is_terminal()).then(|| vec![InputPath::Stdin]);
     }
     Some(
@@ -222,6 +242,51 @@ fn inputs_of(args: &Args) -> Option<Vec<InputPath>> {
             })
             .collect(),
     )
+}
+
+/// How long a pipe on standard input may stay silent before it is taken
+/// for one that nothing will be written to.
+#[cfg(target_os = "linux")]
+const STDIN_WAIT_MS: i64 = 500;
+
+/// Whether standard input holds something to read: a non-empty file, or a
+/// pipe or socket with bytes in it within [`STDIN_WAIT_MS`]. A terminal, a
+/// device (`/dev/null`), an empty file and a pipe closed or silent hold
+/// nothing.
+#[cfg(target_os = "linux")]
+fn stdin_has_data() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::fs::{FileType, fstat};
+    let stdin = io::stdin();
+    if stdin.is_terminal() {
+        return false;
+    }
+    let Ok(st) = fstat(&stdin) else {
+        return false;
+    };
+    match FileType::from_raw_mode(st.st_mode) {
+        FileType::RegularFile => return st.st_size > 0,
+        FileType::Fifo | FileType::Socket => {}
+        _ => return false,
+    }
+    let wait = Timespec {
+        tv_sec: 0,
+        tv_nsec: STDIN_WAIT_MS * 1_000_000,
+    };
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    match poll(&mut fds, Some(&wait)) {
+        // Readable: bytes, or the end of an empty stream.
+        Ok(n) if n > 0 && fds[0].revents().contains(PollFlags::IN) => {
+            rustix::io::ioctl_fionread(&stdin).is_ok_and(|n| n > 0)
+        }
+        _ => false,
+    }
+}
+
+/// Elsewhere: whatever is not a terminal.
+#[cfg(not(target_os = "linux"))]
+fn stdin_has_data() -> bool {
+    !io::stdin().is_terminal()
 }
 
 /// Errors, then notes, on standard error. A big bundle can hold thousands

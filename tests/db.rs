@@ -376,3 +376,430 @@ fn without_database_logs_the_keys_are_empty() {
     assert!(in_freeze(&v).iter().all(|c| c.1.is_none() && c.2.is_none()));
     assert!(!notes(&v).contains("--db-tz"));
 }
+
+// ---- Container logs -------------------------------------------------------
+
+/// (kind, time, text) of every database event, and the members.
+fn db_events_of(v: &Value) -> (Vec<(String, String, String)>, Vec<String>) {
+    let events = v["db_events"].as_array().expect("db_events[]");
+    let mut members: Vec<String> = events
+        .iter()
+        .map(|e| e["member"].as_str().unwrap().to_owned())
+        .collect();
+    members.sort();
+    members.dedup();
+    let list = events
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["time"].as_str().unwrap().to_owned(),
+                e["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (list, members)
+}
+
+#[test]
+fn container_prefixes_give_the_events_of_the_plain_lines() {
+    let (plain, code) = json(&["--db-log", "fixtures/db/container/plain.log"]);
+    assert_eq!(code, 0);
+    let (want, _) = db_events_of(&plain);
+    assert_eq!(
+        want.iter().map(|(k, ..)| k.as_str()).collect::<Vec<_>>(),
+        ["takeover", "backup", "connected"]
+    );
+    for (file, members) in [
+        (
+            "compose.log",
+            &[
+                "mirror-demo-backup",
+                "mirror-demo-master",
+                "mirror-demo-report",
+            ][..],
+        ),
+        (
+            "compose-padded.log",
+            &[
+                "mirror-demo-backup-1",
+                "mirror-demo-master-1",
+                "mirror-demo-report-1",
+            ][..],
+        ),
+        ("kubectl.log", &["iris-data-0-a", "iris-data-0-b"][..]),
+        ("docker-timestamps.log", &["container"][..]),
+        ("json-file.log", &["container"][..]),
+    ] {
+        let path = format!("fixtures/db/container/{file}");
+        let (v, code) = json(&["--db-log", &path]);
+        assert_eq!(code, 0, "{file}");
+        let (got, got_members) = db_events_of(&v);
+        assert_eq!(got, want, "{file}");
+        assert_eq!(got_members, members, "{file}");
+        let unknown = v["notes"].as_array().unwrap().iter().any(|n| {
+            n["message"]
+                .as_str()
+                .unwrap()
+                .contains("known database log format")
+        });
+        assert!(!unknown, "{file}: {}", v["notes"]);
+    }
+}
+
+#[test]
+fn a_compose_log_of_three_services_is_three_members() {
+    // Each service is a member: the takeover is the master's, and a NAME
+    // given with the log names them all.
+    let (v, _) = json(&["--db-log", "fixtures/db/container/compose.log"]);
+    let members: Vec<(&str, &str)> = v["db_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["member"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("takeover", "mirror-demo-master"),
+            ("backup", "mirror-demo-backup"),
+            ("connected", "mirror-demo-report")
+        ]
+    );
+    let (out, _, code) = run(&[
+        "--format",
+        "table",
+        "--db-log",
+        "fixtures/db/container/compose.log",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Database events (3 logs)"), "{out}");
+    let (v, _) = json(&["--db-log", "prod=fixtures/db/container/compose.log"]);
+    let (_, members) = db_events_of(&v);
+    assert_eq!(members, ["prod"]);
+}
+
+#[test]
+fn the_start_scripts_prefix_reads_as_the_line() {
+    // `[INFO] log: ` lines and plain lines of the same output are one log;
+    // the un-prefixed copy after it continues its entry.
+    let (v, code) = json(&["--db-log", "fixtures/db/container/iris-main.log"]);
+    assert_eq!(code, 0);
+    assert!(v["db_events"].as_array().unwrap().is_empty());
+    let notes = v["notes"].to_string();
+    assert!(!notes.contains("known database log format"), "{notes}");
+    assert!(!notes.contains("empty database log"), "{notes}");
+}
+
+// ---- The database's record alone -------------------------------------------
+
+const ALONE: [&str; 6] = [
+    "--db-log",
+    "db1=fixtures/db/db1/messages.log",
+    "--db-log",
+    "db1=fixtures/db/db1/snapshot.log",
+    "--db-tz",
+    "America/New_York",
+];
+
+#[test]
+fn a_database_log_alone_is_reported_in_every_format() {
+    // Standard input is /dev/null here, as in a script run by cron.
+    for format in [
+        "table", "markdown", "html", "json", "ndjson", "tsv", "csv", "raw",
+    ] {
+        let mut args = vec!["--format", format];
+        args.extend_from_slice(&ALONE);
+        let (out, err, code) = run(&args);
+        assert_eq!(code, 0, "{format}: {err}");
+        assert!(err.contains("no VM logs were given"), "{format}: {err}");
+        assert!(!err.contains("no VMware log found"), "{format}: {err}");
+        let takeover = "2025-11-19T03:12:49.517Z";
+        match format {
+            "table" | "markdown" | "html" => {
+                assert!(out.contains("Database record"), "{format}: {out}");
+                assert!(out.contains("Freeze windows"), "{format}: {out}");
+                assert!(
+                    out.contains("db1 took over at 2025-11-19T03:12:49.517Z"),
+                    "{format}"
+                );
+                assert!(!out.contains("no stun explains it"), "{format}");
+                assert!(out.contains("No VM logs were given"), "{format}");
+            }
+            "json" => {
+                let v: Value = serde_json::from_str(&out).expect("json");
+                assert!(v["inputs"].as_array().unwrap().is_empty());
+                assert_eq!(v["freezes"].as_array().unwrap().len(), 2);
+                assert!(v["notes"].to_string().contains("no VM logs were given"));
+                assert!(out.contains(takeover));
+            }
+            "ndjson" => {
+                let lines: Vec<Value> = out
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect("ndjson line"))
+                    .collect();
+                assert_eq!(lines.len(), 16, "{out}");
+                assert!(
+                    lines
+                        .iter()
+                        .any(|l| l["kind"] == "takeover" && l["time"] == takeover)
+                );
+            }
+            "tsv" | "csv" => {
+                let sep = if format == "tsv" { "\t" } else { "," };
+                let row = out.lines().find(|l| l.contains("takeover")).expect("row");
+                assert!(
+                    row.starts_with(&format!("{takeover}{sep}takeover{sep}db1{sep}")),
+                    "{row}"
+                );
+            }
+            _ => assert!(
+                out.contains("fixtures/db/db1/messages.log:36: Becoming primary mirror server"),
+                "{out}"
+            ),
+        }
+    }
+}
+
+/// Runs with standard input a pipe: `feed` is written to it (None: it is
+/// held open and silent until the run ends).
+fn run_piped(args: &[&str], feed: Option<&[u8]>) -> (String, String, i32) {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("stunscan"))
+        .current_dir(root())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let stdin = child.stdin.take().expect("stdin");
+    let held = match feed {
+        Some(bytes) => {
+            let mut stdin = stdin;
+            stdin.write_all(bytes).expect("write");
+            None
+        }
+        None => Some(stdin),
+    };
+    let out = child.wait_with_output().expect("ends");
+    drop(held);
+    (
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+        out.status.code().expect("exited"),
+    )
+}
+
+#[test]
+fn standard_input_is_read_beside_db_logs_only_with_something_in_it() {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(&ALONE);
+    // Empty and closed, and open but silent: the database's record alone.
+    for feed in [Some(&b""[..]), None] {
+        let (out, err, code) = run_piped(&args, feed);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert!(v["inputs"].as_array().unwrap().is_empty(), "{feed:?}");
+        assert!(!v["db_events"].as_array().unwrap().is_empty());
+    }
+    // A VM log on it is read beside the database's.
+    let log = std::fs::read(fixture("seed/vmware.log")).expect("seed");
+    let (out, err, code) = run_piped(&args, Some(&log));
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["inputs"][0]["path"], "-");
+    assert!(!v["events"].as_array().unwrap().is_empty());
+    assert!(!err.contains("no VM logs were given"), "{err}");
+    // `-` reads it whatever it holds, as before.
+    let mut dash = args.clone();
+    dash.push("-");
+    let (_, err, code) = run_piped(&dash, Some(b""));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no VMware log found"), "{err}");
+}
+
+/// The database's record alone at a real terminal (tmux): standard input
+/// is the terminal, and the table is printed.
+#[test]
+fn a_database_log_alone_at_a_terminal() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("stunscan");
+    let socket = format!("stunscan-db-test-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
+    let command = format!(
+        "cd {} && {} {}; echo exit=$?; sleep 30",
+        root().display(),
+        bin.display(),
+        ALONE.join(" ")
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "100",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    let mut screen = String::new();
+    for _ in 0..100 {
+        let out = tmux(&["capture-pane", "-p", "-S", "0", "-E", "99"]);
+        screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if screen.contains("exit=") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    tmux(&["kill-server"]);
+    assert!(screen.contains("exit=0"), "{screen}");
+    assert!(screen.contains("Database record — 1 takeover"), "{screen}");
+    assert!(screen.contains("no VM logs were given"), "{screen}");
+    assert!(!screen.contains("no PATH given"), "{screen}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+}
+
+// ---- Restores, failed takeovers, real formats -------------------------------
+
+/// (outcome, start, end) of every freeze window.
+fn outcomes(v: &Value) -> Vec<(String, String, Option<String>)> {
+    v["freezes"]
+        .as_array()
+        .expect("freezes[]")
+        .iter()
+        .map(|f| {
+            (
+                f["outcome"].as_str().unwrap().to_owned(),
+                f["start"].as_str().unwrap().to_owned(),
+                f["end"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_restored_vms_log_is_a_restore_not_a_failed_thaw() {
+    let (v, code) = json(&["--db-log", "fixtures/db/restore/restored/messages.log"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "restored".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            None
+        )]
+    );
+    // The recovery block under the banner is not the freeze's text.
+    let freeze = &v["db_events"][0];
+    assert_eq!(freeze["kind"], "freeze");
+    assert_eq!(
+        freeze["text"],
+        "Backup.General.ExternalFreeze: System suspended"
+    );
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("restored from a backup taken while frozen"),
+        "{notes}"
+    );
+    assert!(!notes.contains("has no thaw"), "{notes}");
+    for format in ["table", "markdown", "html"] {
+        let (out, _, code) = run(&[
+            "--format",
+            format,
+            "--db-log",
+            "fixtures/db/restore/restored/messages.log",
+        ]);
+        assert_eq!(code, 0);
+        let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("restored from a backup taken while frozen"),
+            "{format}: {out}"
+        );
+        let row = out
+            .lines()
+            .find(|l| l.contains("05:49:44.347"))
+            .expect("freeze row");
+        let said = if format == "html" {
+            ">no thaw<"
+        } else {
+            "no thaw"
+        };
+        assert!(!row.contains(said), "{format}: {row}");
+    }
+    // The original VM's log of the same backup: frozen, then thawed.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "thawed".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            Some("2021-08-11T05:49:55.411Z".to_owned())
+        )]
+    );
+    // A log cut short after its freeze stays open.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("messages.log");
+    let text = std::fs::read_to_string(fixture("db/restore/original/messages.log")).unwrap();
+    let upto = text.find("08/11/21-05:49:54").unwrap();
+    std::fs::write(&cut, &text[..upto]).unwrap();
+    let (v, _) = json(&["--db-log", path_str(&cut)]);
+    assert_eq!(outcomes(&v)[0].0, "open");
+}
+
+#[test]
+fn a_failed_takeover_is_its_own_kind() {
+    let (v, code) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(code, 0);
+    let kinds: Vec<(&str, &str)> = v["db_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["time"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("takeover", "2022-02-06T09:50:00.545Z"),
+            ("takeover_failed", "2022-02-06T09:50:03.188Z")
+        ]
+    );
+    let (out, _, _) = run(&[
+        "--format",
+        "table",
+        "--db-log",
+        "fixtures/db/container/vip.log",
+    ]);
+    assert!(out.contains("takeover_failed"), "{out}");
+}
+
+#[test]
+fn entries_whose_body_is_on_the_next_line_and_equal_times() {
+    // `INTERSYSTEMS IRIS JOURNALING SYSTEM MESSAGE` / `Journaling switched
+    // to: …` is one entry, no event; two entries at the same millisecond
+    // keep their order.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    let events = v["db_events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["freeze", "thaw"]);
+    let (v, _) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(
+        v["db_events"][0]["text"],
+        "No other mirror members configured, becoming primary mirror server"
+    );
+}

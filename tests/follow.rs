@@ -422,3 +422,64 @@ fn standard_input_cannot_be_followed() {
     assert_eq!(code, 2);
     assert!(err.contains("standard input cannot be followed"), "{err}");
 }
+
+/// A syslog collector's file, followed: the lines of three VMs on two hosts
+/// interleaved, each stun printed with its VM (the syslogID) and host (the
+/// syslog hostname), also after the collector rotated its file.
+#[test]
+fn follows_a_syslog_collector_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("esxi-vmx.log");
+    append(
+        &file,
+        "Dec  5 17:41:00 esx01 Hostd[2099]: info hostd[2099] [Originator@6876 sub=Vimsvc.TaskManager] Task Created\n",
+    );
+    let mut w = Watch::start(&["--follow", common::path_str(&file), "--format", "ndjson"]);
+    w.note("following");
+    let vmx = |host: &str, vm: &str, time: &str, us: u64| {
+        format!(
+            "<14>1 {time} {host} {vm} 2101 - - {time} In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for {us} us\n"
+        )
+    };
+    append(
+        &file,
+        &vmx("esx01", "db1-prod", "2026-12-04T12:00:00.100Z", 111_001),
+    );
+    append(
+        &file,
+        &vmx("esx02", "db2-prod", "2026-12-04T12:00:00.200Z", 4_222_002),
+    );
+    append(
+        &file,
+        &vmx("esx01", "app-7", "2026-12-04T12:00:00.300Z", 333_003),
+    );
+    // app-7 moved to esx02 (vMotion): its next stun is logged there.
+    append(
+        &file,
+        &vmx("esx02", "app-7", "2026-12-04T12:30:00.000Z", 333_004),
+    );
+    let event = |w: &mut Watch, us: &str| -> (String, String) {
+        let v: serde_json::Value = serde_json::from_str(&w.line(us)).expect("JSON");
+        (
+            v["vm"].as_str().unwrap().to_owned(),
+            v["host"].as_str().unwrap().to_owned(),
+        )
+    };
+    let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(event(&mut w, "111001"), s("db1-prod", "esx01"));
+    assert_eq!(event(&mut w, "4222002"), s("db2-prod", "esx02"));
+    assert_eq!(event(&mut w, "333003"), s("app-7", "esx01"));
+    assert_eq!(event(&mut w, "333004"), s("app-7", "esx02"));
+
+    // The collector rotates its file (rename, new file).
+    fs::rename(&file, tmp.path().join("esxi-vmx.log.1")).expect("rotate");
+    append(
+        &file,
+        &vmx("esx02", "db2-prod", "2026-12-04T13:00:00.000Z", 222_005),
+    );
+    assert_eq!(event(&mut w, "222005"), s("db2-prod", "esx02"));
+    for us in ["111001", "4222002", "333003", "333004", "222005"] {
+        let stun = format!("\"stun_us\":{us},");
+        assert_eq!(w.count(&stun), 1, "{us} once:\n{}", w.out.join("\n"));
+    }
+}

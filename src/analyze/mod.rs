@@ -290,6 +290,7 @@ fn assemble_report(
         summary: stats::summary(&[], &[], 0),
         min_us: opts.min_us,
         db: Default::default(),
+        db_alone: false,
     };
     for v in vms {
         let first = report.clusters.len();

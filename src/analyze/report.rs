@@ -221,12 +221,21 @@ pub struct Report {
     pub min_us: u64,
     /// The database's own record, correlated (empty without database logs).
     pub db: super::db::DbReport,
+    /// Database logs were given and no VM log was asked for (no path, and
+    /// nothing on standard input): the report is the database's record
+    /// alone.
+    pub db_alone: bool,
 }
 
 impl Report {
     /// The events to list (`--min` applied).
     pub fn listed(&self) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(move |e| e.stun_us >= self.min_us)
+    }
+
+    /// Only the database's record: see [`Report::db_alone`].
+    pub fn db_only(&self) -> bool {
+        self.db_alone && !self.db.is_empty()
     }
 
     /// The highest verdict of any event in scope.

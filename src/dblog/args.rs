@@ -50,7 +50,7 @@ pub fn read_args(logs: &mut Vec<DbLog>, args: &[OsString], zone: &Zone) {
             zone,
             member: name.as_deref(),
         };
-        logs.push(read_path(&path, &source, &opts));
+        logs.extend(read_path(&path, &source, &opts));
     }
 }
 

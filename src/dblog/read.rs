@@ -23,6 +23,7 @@ use super::{DbError, DbLog};
 use crate::time::EpochMs;
 use crate::zone::Zone;
 
+mod assemble;
 mod entries;
 #[cfg(test)]
 mod equiv;
@@ -69,9 +70,9 @@ pub fn is_db_log_name(base: &[u8]) -> bool {
     })
 }
 
-/// Reads the database log at `path`. A file that cannot be opened is an
-/// error in the returned log, which then has no entries.
-pub fn read_path(path: &Path, source: &str, opts: &ReadOptions) -> DbLog {
+/// Reads the database log at `path` (see [`read`]). A file that cannot be
+/// opened is an error in the one log returned, which has no entries.
+pub fn read_path(path: &Path, source: &str, opts: &ReadOptions) -> Vec<DbLog> {
     match File::open(path) {
         Ok(f) => read(f, source, opts),
         Err(e) => {
@@ -85,13 +86,15 @@ pub fn read_path(path: &Path, source: &str, opts: &ReadOptions) -> DbLog {
                 source: source.to_owned(),
                 message: format!("cannot open the database log: {e}; {hint}"),
             });
-            log
+            vec![log]
         }
     }
 }
 
-/// Reads a database log from any byte stream (plain or gzip).
-pub fn read<R: Read>(input: R, source: &str, opts: &ReadOptions) -> DbLog {
+/// Reads a database log from any byte stream (plain or gzip): one log for
+/// the file, or, for a container log that holds several services, one per
+/// service (the file's own lines first, when it has some).
+pub fn read<R: Read>(input: R, source: &str, opts: &ReadOptions) -> Vec<DbLog> {
     let mut buf = BufReader::with_capacity(MAX_LINE, input);
     let gzip = match buf.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
@@ -100,9 +103,9 @@ pub fn read<R: Read>(input: R, source: &str, opts: &ReadOptions) -> DbLog {
     let entries = entries::Entries::new(empty_log(source, opts), opts);
     if gzip {
         let dec = BufReader::with_capacity(MAX_LINE, MultiGzDecoder::new(buf));
-        fast::read(dec, entries, opts.zone, true)
+        fast::read(dec, entries, opts, true)
     } else {
-        fast::read(buf, entries, opts.zone, false)
+        fast::read(buf, entries, opts, false)
     }
 }
 

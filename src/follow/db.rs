@@ -70,11 +70,11 @@ impl DbFile {
             zone,
             member: self.member.as_deref(),
         };
-        let log = dblog::read(&self.context[..], &self.source, &opts);
+        let logs = dblog::read(&self.context[..], &self.source, &opts);
         let base = self.context_first - 1;
-        let events = log
-            .events
+        let events = logs
             .into_iter()
+            .flat_map(|l| l.events)
             .filter(|e| e.line > held)
             .map(|mut e| {
                 e.line += base;

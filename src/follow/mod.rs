@@ -27,6 +27,7 @@ mod watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{self, IsTerminal, Read};
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ use crate::qos::{Qos, Verdict};
 use crate::render::{self, Style};
 use crate::time::EpochMs;
 use crate::units::human_us;
-use crate::vmlog::scan::Scanner;
+use crate::vmlog::scan::{Origin, Record, Scanner};
 use crate::zone::Zone;
 use crate::{exit, usage_error};
 
@@ -345,9 +346,7 @@ impl Follow {
         let ids: Vec<u32> = self.files.keys().copied().collect();
         for id in ids {
             self.read(id, &mut Vec::new());
-            if let Some(log) = self.first_db_log(id) {
-                db_logs.push(log);
-            }
+            db_logs.extend(self.first_db_log(id));
         }
         let mut collected = Collected::default();
         for (dir, vm) in &self.vms {
@@ -401,9 +400,14 @@ impl Follow {
 
     /// A database log as it was when the watch began, read whole by the
     /// normal reader up to where the tail stopped.
-    fn first_db_log(&self, id: u32) -> Option<DbLog> {
-        let f = self.files.get(&id)?;
-        let What::Db(dbf) = &f.what else { return None };
+    /// One log per member it holds (the services of a container log).
+    fn first_db_log(&self, id: u32) -> Vec<DbLog> {
+        let Some(f) = self.files.get(&id) else {
+            return Vec::new();
+        };
+        let What::Db(dbf) = &f.what else {
+            return Vec::new();
+        };
         let _ = dbf;
         let source = escape_bytes(f.tail.path.as_os_str().as_encoded_bytes());
         let member = self.db_member(&f.tail.path);
@@ -411,8 +415,10 @@ impl Follow {
             zone: &self.db_zone,
             member: member.as_deref(),
         };
-        let file = std::fs::File::open(&f.tail.path).ok()?;
-        Some(dblog::read(file.take(f.tail.done()), &source, &opts))
+        match std::fs::File::open(&f.tail.path) {
+            Ok(file) => dblog::read(file.take(f.tail.done()), &source, &opts),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn db_member(&self, path: &Path) -> Option<String> {
@@ -560,9 +566,8 @@ impl Follow {
             Found::Db => What::Db(db::DbFile::new(source.to_string(), self.db_member(path))),
             Found::Vm => {
                 let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                if !self.vms.contains_key(&dir) {
+                if !self.vmx.contains_key(&dir) {
                     self.vmx.insert(dir.clone(), vmx_in_dir(&dir));
-                    self.vms.insert(dir.clone(), VmState::new(&dir));
                 }
                 What::Vm {
                     dir,
@@ -624,14 +629,7 @@ impl Follow {
                 last.extend_from_slice(bytes);
             }
         });
-        if let What::Vm {
-            dir,
-            scanner,
-            base,
-            source,
-            rank,
-        } = &mut f.what
-        {
+        if let What::Vm { scanner, base, .. } = &mut f.what {
             if !last.is_empty() {
                 scanner.feed(&last);
             }
@@ -639,10 +637,9 @@ impl Follow {
             for r in &mut records {
                 r.line_no += *base;
             }
-            if let Some(vm) = self.vms.get_mut(dir) {
-                if vm.add(id, source, *rank, records) {
-                    self.dirty.insert(dir.clone());
-                }
+            let groups = by_vm(&f.tail.path, &f.what, records);
+            self.file_records(id, groups);
+            for vm in self.vms.values_mut() {
                 vm.retire(id);
             }
         }
@@ -694,14 +691,7 @@ impl Follow {
         if let Err(e) = r {
             self.out.note(&format!("{shown}: cannot read it ({e})"));
         }
-        if let What::Vm {
-            dir,
-            scanner,
-            base,
-            source,
-            rank,
-        } = what
-        {
+        if let What::Vm { scanner, base, .. } = what {
             let (mut records, errors) = scanner.take_records();
             for e in errors {
                 self.out
@@ -713,10 +703,19 @@ impl Follow {
             for r in &mut records {
                 r.line_no += *base;
             }
-            if let Some(vm) = self.vms.get_mut(dir)
-                && vm.add(id, source, *rank, records)
-            {
-                self.dirty.insert(dir.clone());
+            let groups = by_vm(&tail.path, what, records);
+            self.file_records(id, groups);
+        }
+    }
+
+    /// Files new records with their VMs (a VM met for the first time is
+    /// followed from now on); a VM given a stun or a marker is analysed at
+    /// the end of the round.
+    fn file_records(&mut self, id: u32, groups: Vec<Group>) {
+        for g in groups {
+            let vm = self.vms.entry(g.key.clone()).or_insert_with(|| g.vm());
+            if vm.add(id, &g.place, g.records) {
+                self.dirty.insert(g.key);
             }
         }
     }
@@ -817,6 +816,74 @@ impl Follow {
         }
         Ok(())
     }
+}
+
+/// New records of one VM, from one followed file.
+struct Group {
+    /// The VM's key in `Follow::vms`.
+    key: PathBuf,
+    /// The syslogID of a forwarded VM, None for a directory's.
+    app: Option<Vec<u8>>,
+    /// The file (for a forwarded VM's name and key).
+    file: PathBuf,
+    place: vms::Place,
+    records: Vec<Record>,
+}
+
+impl Group {
+    fn vm(&self) -> VmState {
+        match &self.app {
+            Some(app) => VmState::forwarded(&self.file, app),
+            None => VmState::new(&self.key),
+        }
+    }
+}
+
+/// Splits a VMware log's new records by VM: its own lines are its
+/// directory's VM, lines forwarded by syslog the VM their envelope names
+/// (one per syslogID in the file; the envelope's host kept per record
+/// group), as in a scan.
+fn by_vm(path: &Path, what: &What, records: Vec<Record>) -> Vec<Group> {
+    let What::Vm {
+        dir,
+        scanner,
+        source,
+        rank,
+        ..
+    } = what
+    else {
+        return Vec::new();
+    };
+    let mut groups: BTreeMap<u32, Vec<Record>> = BTreeMap::new();
+    for r in records {
+        groups.entry(r.origin).or_default().push(r);
+    }
+    groups
+        .into_iter()
+        .map(|(origin, records)| {
+            let (key, app, host) = match scanner.origin_of(origin) {
+                Some(Origin::Forwarded { host, app }) => {
+                    let mut key = path.as_os_str().as_encoded_bytes().to_vec();
+                    key.push(b':');
+                    key.extend_from_slice(app);
+                    let key = PathBuf::from(std::ffi::OsString::from_vec(key));
+                    (key, Some(app.clone()), Some(Name::from(escape_bytes(host))))
+                }
+                _ => (dir.clone(), None, None),
+            };
+            Group {
+                key,
+                app,
+                file: path.to_owned(),
+                place: vms::Place {
+                    source: source.clone(),
+                    rank: *rank,
+                    host,
+                },
+                records,
+            }
+        })
+        .collect()
 }
 
 /// The rotation rank of a log's name: 0 for `vmware.log`, N+1 for

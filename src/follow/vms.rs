@@ -40,8 +40,11 @@ fn key_of(e: &Event) -> EventKey {
 
 /// One log of the VM, as far as the window reaches.
 struct LogWin {
-    /// The followed file it is (see `Follow::tails`).
+    /// The followed file it is (see `Follow::files`).
     tail: u32,
+    /// The host a syslog envelope named, for forwarded lines (one log per
+    /// host, so that a VM moved by vMotion keeps each stun's host).
+    host: Option<Name>,
     source: Name,
     rank: u32,
     entries: VecDeque<Entry>,
@@ -49,6 +52,14 @@ struct LogWin {
     last: Option<(EpochMs, u64)>,
     /// Its file is no longer followed (deleted): dropped with its last entry.
     gone: bool,
+}
+
+/// Where records come from: their log's name and rotation rank, and the
+/// host a syslog envelope named.
+pub struct Place {
+    pub source: Name,
+    pub rank: u32,
+    pub host: Option<Name>,
 }
 
 /// What an analysis found that was not printed yet.
@@ -83,10 +94,26 @@ impl VmState {
         let dir_name = dir
             .file_name()
             .map(|n| Part::from(escape_bytes(n.as_encoded_bytes())));
+        VmState::with(shown, dir_name, dir)
+    }
+
+    /// A VM whose lines a syslog collector's file holds: known by its
+    /// syslogID (`app`) in that file, as in a scan.
+    pub fn forwarded(file: &Path, app: &[u8]) -> VmState {
+        let app = escape_bytes(app);
+        let shown = Part::from(format!(
+            "{}:{app}",
+            escape_bytes(file.as_os_str().as_encoded_bytes())
+        ));
+        let dir = file.parent().unwrap_or(file);
+        VmState::with(shown, Some(Part::from(app)), dir)
+    }
+
+    fn with(dir: Part, dir_name: Option<Part>, disk_dir: &Path) -> VmState {
         VmState {
-            dir: shown,
+            dir,
             dir_name,
-            disk_dir: Arc::from(dir),
+            disk_dir: Arc::from(disk_dir),
             logs: Vec::new(),
             kept: Says::default(),
             printed: HashMap::new(),
@@ -95,12 +122,17 @@ impl VmState {
         }
     }
 
-    fn log_mut(&mut self, tail: u32, source: &Name, rank: u32) -> &mut LogWin {
-        let at = match self.logs.iter().position(|l| l.tail == tail && !l.gone) {
+    fn log_mut(&mut self, tail: u32, host: Option<&Name>, source: &Name, rank: u32) -> &mut LogWin {
+        let at = match self
+            .logs
+            .iter()
+            .position(|l| l.tail == tail && !l.gone && l.host.as_ref() == host)
+        {
             Some(i) => i,
             None => {
                 self.logs.push(LogWin {
                     tail,
+                    host: host.cloned(),
                     source: source.clone(),
                     rank,
                     entries: VecDeque::new(),
@@ -116,9 +148,9 @@ impl VmState {
 
     /// Takes in records of one of its logs; true when one of them is a
     /// stun or an operation marker (something that can change the report).
-    pub fn add(&mut self, tail: u32, source: &Name, rank: u32, records: Vec<Record>) -> bool {
+    pub fn add(&mut self, tail: u32, at: &Place, records: Vec<Record>) -> bool {
         let now_year = time::ymd(now_ms()).0;
-        let log = self.log_mut(tail, source, rank);
+        let log = self.log_mut(tail, at.host.as_ref(), &at.source, at.rank);
         let mut matters = false;
         for r in records {
             let (t, approx) = match r.time {
@@ -213,7 +245,7 @@ impl VmState {
                 source: l.source.clone(),
                 dir: self.dir.clone(),
                 dir_name: self.dir_name.clone(),
-                bundle_host: None,
+                bundle_host: l.host.as_ref().map(|h| Part::from(h.clone())),
                 rank: l.rank,
                 disk_dir: Some(self.disk_dir.clone()),
                 entries: l.entries.iter().cloned().collect(),

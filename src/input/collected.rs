@@ -69,7 +69,9 @@ pub struct LogFile {
     pub dir: Part,
     /// That directory's own name, when it has one.
     pub dir_name: Option<Part>,
-    /// Host named by a bundle root `esx-<host>-<YYYY-MM-DD>--…`.
+    /// Host named by where the log came from: a bundle root
+    /// `esx-<host>-<YYYY-MM-DD>--…`, or the syslog envelope of forwarded
+    /// lines.
     pub bundle_host: Option<Part>,
     /// Rotation rank: 0 for `vmware.log`, N+1 for `vmware-N.log` (older).
     pub rank: u32,

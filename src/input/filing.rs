@@ -147,20 +147,21 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         bundle_host: host,
         rank: log_rank(node.base()).unwrap_or(0),
     };
-    if res.grep_names.is_empty() {
+    if res.origins.is_empty() {
         // The usual case: every record is the log's own.
         let records = std::mem::take(&mut res.records);
         let fingerprint = fingerprint(node.base(), 0, &res, &records);
         let log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
         return out.logs.push(log);
     }
-    let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.grep_names.len() + 1];
+    let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.origins.len() + 1];
     for r in std::mem::take(&mut res.records) {
         if let Some(g) = groups.get_mut(r.origin as usize) {
             g.push(r);
         }
     }
     let own_dir = (own.dir.clone(), own.dir_name.clone());
+    let own_source = own.source.clone();
     let mut own = Some(own);
     for (i, records) in groups.into_iter().enumerate() {
         // A saved grep's own share is empty: its lines belong to the files
@@ -184,30 +185,53 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
             }
             continue;
         }
-        // Lines a saved grep attributes to another file.
-        let name = &res.grep_names[i - 1];
-        let p = parent(name);
-        let source = Name::from(escape_bytes(name));
-        let bundle_host = match bundle_host_in(&source) {
-            Some(h) => Some(Part::from(h)),
-            None => bundle_host(&node.source).map(Part::from),
-        };
-        let (dir, dir_name) = if p.is_empty() {
-            own_dir.clone()
-        } else {
-            let dir = Part::from(format!("{}:{}", node.source, escape_bytes(p)));
-            let dir_name = suffix_part(&dir, &escape_bytes(basename(p)));
-            (dir, Some(dir_name))
-        };
-        let place = Place {
-            source,
-            dir,
-            dir_name,
-            bundle_host,
-            rank: log_rank(basename(name)).unwrap_or(0),
+        let place = match &res.origins[i - 1] {
+            scan::Origin::Grep(name) => grep_place(name, node, &own_dir),
+            scan::Origin::Forwarded { host, app } => forwarded_place(host, app, node, &own_source),
         };
         let log = new_log(place, None, records, mtime, input, fingerprint, out);
         out.logs.push(log);
+    }
+}
+
+/// Where lines a saved grep attributes to another file belong.
+fn grep_place(name: &[u8], node: &Node, own_dir: &(Part, Option<Part>)) -> Place {
+    let p = parent(name);
+    let source = Name::from(escape_bytes(name));
+    let bundle_host = match bundle_host_in(&source) {
+        Some(h) => Some(Part::from(h)),
+        None => bundle_host(&node.source).map(Part::from),
+    };
+    let (dir, dir_name) = if p.is_empty() {
+        own_dir.clone()
+    } else {
+        let dir = Part::from(format!("{}:{}", node.source, escape_bytes(p)));
+        let dir_name = suffix_part(&dir, &escape_bytes(basename(p)));
+        (dir, Some(dir_name))
+    };
+    Place {
+        source,
+        dir,
+        dir_name,
+        bundle_host,
+        rank: log_rank(basename(name)).unwrap_or(0),
+    }
+}
+
+/// Where lines forwarded by syslog belong: one VM per syslogID (`app`) in
+/// the file, named after it unless its lines name it, on the host the
+/// envelope names unless its lines name one. The source is the file itself
+/// (line numbers are its own).
+fn forwarded_place(host: &[u8], app: &[u8], node: &Node, source: &Name) -> Place {
+    let app = escape_bytes(app);
+    let dir = Part::from(format!("{}:{app}", node.source));
+    let dir_name = suffix_part(&dir, &app);
+    Place {
+        source: source.clone(),
+        dir,
+        dir_name: Some(dir_name),
+        bundle_host: Some(Part::from(escape_bytes(host))),
+        rank: 0,
     }
 }
 

@@ -467,7 +467,8 @@ impl<'s> Reader<'s> {
             zone: &self.select.db_zone,
             member: None,
         };
-        out.db_logs.push(crate::dblog::read(r, &node.source, &opts));
+        out.db_logs
+            .extend(crate::dblog::read(r, &node.source, &opts));
     }
 
     fn text(&mut self, r: Box<dyn Read + '_>, node: &Node, out: &mut Collected) {

@@ -4,7 +4,23 @@ use std::io::{self, Write};
 
 use super::COLUMNS;
 use crate::analyze::{Event, Report};
+use crate::dblog::DbEvent;
 use crate::zone::Zone;
+
+/// The columns of the database's record alone (no VM logs given): its
+/// events, as `db_events[]` of `json` has them.
+pub const DB_COLUMNS: [&str; 6] = ["time", "kind", "member", "text", "source", "line"];
+
+fn db_fields(e: &DbEvent, zone: &Zone) -> [String; 6] {
+    [
+        zone.rfc3339(e.time_ms).to_string(),
+        e.kind.as_str().to_owned(),
+        e.member.to_string(),
+        e.text.clone(),
+        e.source.to_string(),
+        e.line.to_string(),
+    ]
+}
 
 fn fields(e: &Event, zone: &Zone) -> [String; 9] {
     [
@@ -22,6 +38,15 @@ fn fields(e: &Event, zone: &Zone) -> [String; 9] {
 
 /// One event per line, tab-separated: `sort -nr` puts the longest first.
 pub fn tsv(report: &Report, header: bool, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    if report.db_only() {
+        if header {
+            writeln!(out, "{}", DB_COLUMNS.join("\t"))?;
+        }
+        for e in &report.db.events {
+            writeln!(out, "{}", db_fields(e, zone).join("\t"))?;
+        }
+        return Ok(());
+    }
     if header {
         writeln!(out, "{}", COLUMNS.join("\t"))?;
     }
@@ -75,6 +100,14 @@ fn push_number(line: &mut Vec<u8>, mut n: u64) {
 
 /// RFC 4180: header always, fields quoted when they hold `,` `"` or a line break.
 pub fn csv(report: &Report, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    if report.db_only() {
+        write!(out, "{}\r\n", DB_COLUMNS.join(","))?;
+        for e in &report.db.events {
+            let row: Vec<String> = db_fields(e, zone).iter().map(|f| quote(f)).collect();
+            write!(out, "{}\r\n", row.join(","))?;
+        }
+        return Ok(());
+    }
     csv_header(out)?;
     for e in report.listed() {
         csv_row(e, zone, out)?;
@@ -102,8 +135,15 @@ fn quote(f: &str) -> String {
 }
 
 /// The seed's shape: `<stun_us> ---<source>:<original line>`, as
-/// `grep Unstun vmware* | awk '{ printf ("%d", $8)} {print " ---" $0}'`.
+/// `grep Unstun vmware* | awk '{ printf ("%d", $8)} {print " ---" $0}'`;
+/// the database's record alone: `<source>:<line>: <text>` per event.
 pub fn raw(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.db_only() {
+        for e in &report.db.events {
+            writeln!(out, "{}:{}: {}", e.source, e.line, e.text)?;
+        }
+        return Ok(());
+    }
     for e in report.listed() {
         raw_row(e, out)?;
     }

@@ -40,6 +40,9 @@ pub enum Family {
     Pipe,
     /// `Apr 17 22:14:49.605: vcpu-0| message` (ESX 4, Workstation ≤ 7).
     Old,
+    /// A VMX message forwarded by syslog without its own header: the
+    /// time is the syslog envelope's (see [`super::syslog`]).
+    Forwarded,
 }
 
 /// A line whose header parsed.
@@ -58,6 +61,8 @@ pub struct Header<'a> {
     /// line number a `grep -n` prefix gave.
     pub grep_name: Option<&'a [u8]>,
     pub grep_line: Option<u64>,
+    /// The host and VM (syslogID) of a line forwarded by syslog.
+    pub forwarded: Option<super::syslog::Forwarded<'a>>,
 }
 
 /// A family's parser: a whole line (no leading indentation, no grep
@@ -72,15 +77,18 @@ pub const FAMILIES: [FamilyParser; 3] = [severity, pipe, old];
 /// Parses a line (without its `\n`; a trailing `\r` is tolerated) into its
 /// header, or `None` when the line has no well-formed header. Leading
 /// spaces and tabs are ignored: excerpts pasted into tickets are indented.
+/// A line forwarded by syslog is read inside its envelope
+/// ([`super::syslog`]).
 pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     let line = trim_start(line);
-    if let Some(h) = parse_header_at_start(line) {
+    if let Some(h) = parse_at_start(line) {
         return Some(h);
     }
-    parse_grep_prefixed(line)
+    super::syslog::parse(line).or_else(|| parse_grep_prefixed(line))
 }
 
-fn parse_header_at_start(line: &[u8]) -> Option<Header<'_>> {
+/// A line of one of the [`FAMILIES`], from its first byte.
+pub(super) fn parse_at_start(line: &[u8]) -> Option<Header<'_>> {
     FAMILIES.iter().find_map(|family| family(line))
 }
 
@@ -94,7 +102,7 @@ fn parse_grep_prefixed(line: &[u8]) -> Option<Header<'_>> {
         return None;
     }
     let (grep_line, after) = grep_line_number(&line[at + 5..]);
-    let mut h = parse_header_at_start(after)?;
+    let mut h = parse_at_start(after)?;
     h.grep_name = Some(name);
     h.grep_line = grep_line;
     Some(h)
@@ -154,6 +162,7 @@ fn pipe(line: &[u8]) -> Option<Header<'_>> {
         rest: strip_level_token(rest),
         grep_name: None,
         grep_line: None,
+        forwarded: None,
     })
 }
 
@@ -161,6 +170,12 @@ fn pipe(line: &[u8]) -> Option<Header<'_>> {
 fn severity(line: &[u8]) -> Option<Header<'_>> {
     let (ms, used) = time::parse_iso(line)?;
     let b = line[used..].strip_prefix(b" ")?;
+    severity_fields(b, LineTime::Utc(ms))
+}
+
+/// `Xx(NN)[+] thread message`, the fields after the severity family's
+/// time (a forwarded line may carry them without it).
+pub(super) fn severity_fields(b: &[u8], time: LineTime) -> Option<Header<'_>> {
     let sev = b.get(..6)?;
     if !(sev[0].is_ascii_uppercase()
         && sev[1].is_ascii_lowercase()
@@ -179,13 +194,14 @@ fn severity(line: &[u8]) -> Option<Header<'_>> {
     let b = b.strip_prefix(b" ")?;
     let (thread, n) = take_thread(b, b' ')?;
     Some(Header {
-        time: LineTime::Utc(ms),
+        time,
         family: Family::Severity,
         continuation,
         thread,
         rest: &b[n..],
         grep_name: None,
         grep_line: None,
+        forwarded: None,
     })
 }
 
@@ -220,6 +236,7 @@ fn old(line: &[u8]) -> Option<Header<'_>> {
         rest: strip_level_token(rest),
         grep_name: None,
         grep_line: None,
+        forwarded: None,
     })
 }
 

@@ -11,6 +11,9 @@
 //! - [`stun`]: the stun record itself, and why a line holding its words
 //!   may not be one.
 //!
+//! - [`syslog`]: the envelope of a VMX line forwarded by syslog, peeled
+//!   off before the families are tried; it names the host and the VM.
+//!
 //! [`scan`] puts them together over a stream: a multi-literal search finds
 //! the few lines that can matter and only those are parsed.
 
@@ -18,6 +21,7 @@ pub mod header;
 pub mod markers;
 pub mod scan;
 pub mod stun;
+pub mod syslog;
 
 pub use header::{Family, Header, LineTime, parse_header};
 pub use markers::{Message, OpKind, OpMarker, Phase, classify, vmx_display_name};

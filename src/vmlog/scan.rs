@@ -119,7 +119,7 @@ pub struct Record {
     pub time: LineTime,
     /// 1-based line number (from a `grep -n` prefix when there is one).
     pub line_no: u64,
-    /// Index into [`ScanResult::grep_names`] plus one; 0 = the log itself.
+    /// Index into [`ScanResult::origins`] plus one; 0 = the log itself.
     pub origin: u32,
     pub kind: RecordKind,
 }
@@ -154,13 +154,24 @@ pub struct FragmentEnds {
     pub long: bool,
 }
 
+/// Another log whose lines a file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A saved-grep prefix: the file the lines were grepped from.
+    Grep(Vec<u8>),
+    /// A syslog envelope: the host (HOSTNAME) and the VM (TAG or
+    /// APP-NAME, its syslogID) that forwarded the lines.
+    Forwarded { host: Vec<u8>, app: Vec<u8> },
+}
+
 /// Everything one log yielded.
 #[derive(Debug, Default)]
 pub struct ScanResult {
     pub records: Vec<Record>,
     pub line_errors: Vec<LineError>,
-    /// Distinct saved-grep prefixes, in order of first appearance.
-    pub grep_names: Vec<Vec<u8>>,
+    /// Where lines that are not the log's own came from (saved-grep
+    /// prefixes, syslog envelopes), in order of first appearance.
+    pub origins: Vec<Origin>,
     pub bytes: u64,
     pub lines: u64,
     /// Lines longer than [`BLOCK`], skipped unparsed.
@@ -252,7 +263,7 @@ pub struct Scanner {
     /// The line cut by the end of the last chunk.
     carry: LineCarry,
     /// Saved-grep prefix → origin number.
-    origins: std::collections::HashMap<Vec<u8>, u32>,
+    origins: std::collections::HashMap<Origin, u32>,
     /// A fragment before its first newline: bytes go to its cut head.
     in_head: bool,
     /// Keep each stun line's text (for `--format raw`).
@@ -401,9 +412,13 @@ impl Scanner {
         {
             self.out.skip(reason, h.grep_line.unwrap_or(line_no));
         }
-        let origin = match h.grep_name {
-            None => 0,
-            Some(name) => self.origin(name),
+        let origin = match (h.grep_name, h.forwarded) {
+            (Some(name), _) => self.origin(Origin::Grep(name.to_vec())),
+            (None, Some(f)) => self.origin(Origin::Forwarded {
+                host: f.host.to_vec(),
+                app: f.app.to_vec(),
+            }),
+            (None, None) => 0,
         };
         let line_no = h.grep_line.unwrap_or(line_no);
         let kind = match msg {
@@ -462,10 +477,10 @@ impl Scanner {
     fn absorb(&mut self, piece: ScanResult, base: u64) {
         for mut r in piece.records {
             if r.origin > 0 {
-                let Some(name) = piece.grep_names.get(r.origin as usize - 1) else {
+                let Some(o) = piece.origins.get(r.origin as usize - 1) else {
                     continue;
                 };
-                r.origin = self.origin(name);
+                r.origin = self.origin(o.clone());
             }
             r.line_no += base;
             self.out.records.push(r);
@@ -501,16 +516,21 @@ impl Scanner {
         t
     }
 
-    fn origin(&mut self, name: &[u8]) -> u32 {
+    fn origin(&mut self, o: Origin) -> u32 {
         // A saved grep of a whole datastore can name many thousands of
         // files: look them up by hash, not by walking the list.
-        if let Some(&i) = self.origins.get(name) {
+        if let Some(&i) = self.origins.get(&o) {
             return i;
         }
-        self.out.grep_names.push(name.to_vec());
-        let i = self.out.grep_names.len() as u32;
-        self.origins.insert(name.to_vec(), i);
+        self.out.origins.push(o.clone());
+        let i = self.out.origins.len() as u32;
+        self.origins.insert(o, i);
         i
+    }
+
+    /// Origin `i` of a record (see [`Record::origin`]).
+    pub fn origin_of(&self, i: u32) -> Option<&Origin> {
+        self.out.origins.get((i as usize).checked_sub(1)?)
     }
 }
 
@@ -694,8 +714,11 @@ vmx| Checkpoint_Unstun: vm stopped for 1 us\n\
 vmware.log:2017-01-04T22:15:58.846Z| vcpu-0| I125: Checkpoint_Unstun: vm stopped for 2 us\n";
         let (r, _) = scan(&log[..]);
         assert_eq!(
-            r.grep_names,
-            vec![b"vmware-1.log".to_vec(), b"vmware.log".to_vec()]
+            r.origins,
+            vec![
+                Origin::Grep(b"vmware-1.log".to_vec()),
+                Origin::Grep(b"vmware.log".to_vec())
+            ]
         );
         assert_eq!(
             r.records.iter().map(|r| r.origin).collect::<Vec<_>>(),

@@ -18,7 +18,7 @@ pub use correlate::{
     Correlation, CreateRef, Explained, FreezeCheck, StunRef, VmRef, WindowReport, correlate,
     explain, in_freeze, names_vm,
 };
-pub use freeze::{FreezeWindow, freeze_windows};
+pub use freeze::{FreezeOutcome, FreezeWindow, freeze_windows};
 pub use report::{DbReport, ExplainedBy, Freeze};
 pub use set::DbSet;
 

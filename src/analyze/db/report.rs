@@ -63,6 +63,24 @@ impl DbReport {
             .map(|(e, x)| (e, x.as_ref()))
     }
 
+    /// The events the report lists, with their explanation: those a stun
+    /// may explain and the failures (a freeze or thaw that failed); with
+    /// `all`, every event but the freezes and thaws that make the freeze
+    /// windows (the database's record alone, with no stun to link).
+    pub fn listed(&self, all: bool) -> impl Iterator<Item = (&DbEvent, Option<&ExplainedBy>)> {
+        self.events
+            .iter()
+            .zip(&self.explained)
+            .filter(move |(e, _)| {
+                if all {
+                    !matches!(e.kind, DbKind::Freeze | DbKind::Thaw)
+                } else {
+                    e.kind.is_correlated() || e.kind.is_failure()
+                }
+            })
+            .map(|(e, x)| (e, x.as_ref()))
+    }
+
     /// The first takeover and what explains it, preferring one that a
     /// stun explains: the headline of the report.
     pub fn headline(&self) -> Option<(&DbEvent, Option<&ExplainedBy>)> {

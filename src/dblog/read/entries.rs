@@ -92,6 +92,14 @@ pub(super) struct Entries<'a> {
     source: Shared,
     member: Shared,
     named: Option<Shared>,
+    /// Other logs were read from the same file (the services of a
+    /// container log): an empty log is then no cause for a note.
+    siblings: bool,
+    /// Freezes of this log not yet thawed (indices into its events), to
+    /// mark them restarted when the instance starts again.
+    open_freezes: Vec<usize>,
+    /// A recovery banner was read; the next entry's time is the startup's.
+    banner: bool,
 }
 
 impl<'a> Entries<'a> {
@@ -110,6 +118,9 @@ impl<'a> Entries<'a> {
             last_startup: None,
             counts: Counts::default(),
             mismatch: None,
+            siblings: false,
+            open_freezes: Vec::new(),
+            banner: false,
         }
     }
 
@@ -129,6 +140,10 @@ impl<'a> Entries<'a> {
             self.counts.backwards.hit(number);
         }
         self.prev_ms = time_ms;
+        if self.banner {
+            self.banner = false;
+            self.last_startup = Some(time_ms);
+        }
         self.log.entries += 1;
         self.first_ms = self.first_ms.min(time_ms);
         self.last_ms = self.last_ms.max(time_ms);
@@ -195,6 +210,7 @@ impl<'a> Entries<'a> {
         let class = classify(m.format, m.severity, text);
         if class.startup {
             self.last_startup = Some(m.time_ms);
+            self.restarted();
         }
         let Some(kind) = class.kind else {
             return;
@@ -209,6 +225,15 @@ impl<'a> Entries<'a> {
             (None, Some(inst)) => inst.clone(),
             (None, None) => self.member.clone(),
         };
+        match kind {
+            DbKind::Freeze => self.open_freezes.push(self.log.events.len()),
+            DbKind::Thaw => {
+                let events = &self.log.events;
+                self.open_freezes
+                    .retain(|&i| events[i].instance != instance || events[i].member != member);
+            }
+            _ => {}
+        }
         self.log.events.push(DbEvent {
             time_ms: m.time_ms,
             kind,
@@ -217,7 +242,25 @@ impl<'a> Entries<'a> {
             source: self.source.clone(),
             line: m.line,
             instance,
+            restarted: false,
         });
+    }
+
+    /// The instance started (a startup entry, or a recovery banner): the
+    /// freezes still open did not end in a thaw.
+    fn restarted(&mut self) {
+        for i in self.open_freezes.drain(..) {
+            if let Some(e) = self.log.events.get_mut(i) {
+                e.restarted = true;
+            }
+        }
+    }
+
+    /// A recovery banner (`*** Recovery started at …`): the instance is
+    /// starting; its time is the next entry's.
+    pub(super) fn banner(&mut self) {
+        self.banner = true;
+        self.restarted();
     }
 
     fn startup_rule(&self, kind: DbKind, time_ms: EpochMs) -> DbKind {
@@ -243,6 +286,11 @@ impl<'a> Entries<'a> {
         });
     }
 
+    /// Other logs were read from the same file.
+    pub(super) fn has_siblings(&mut self) {
+        self.siblings = true;
+    }
+
     pub(super) fn finish(mut self) -> DbLog {
         if self.log.entries > 0 {
             self.log.first_ms = Some(self.first_ms);
@@ -259,7 +307,7 @@ impl<'a> Entries<'a> {
         let c = &self.counts;
         let zone = self.opts.zone.name();
         let mut out: Vec<String> = Vec::new();
-        if self.log.entries == 0 && self.log.errors.is_empty() {
+        if self.log.entries == 0 && self.log.errors.is_empty() && !self.siblings {
             out.push(if c.nonblank == 0 {
                 "empty database log: nothing to read".to_owned()
             } else {
@@ -362,4 +410,13 @@ fn shown(text: &[u8]) -> String {
     let mut s = escape_bytes(&text[..end]);
     s.push('…');
     s
+}
+
+/// The banner IRIS and Caché write, without a time, when the instance
+/// starts: `*** Recovery started at Wed Aug 11 06:12:30 2021`. It and the
+/// lines under it (the recovery's report) belong to no entry: they must
+/// not run on in the text of the entry before (a freeze, in the log of a
+/// VM restored from a backup).
+pub(super) fn is_banner(line: &[u8]) -> bool {
+    line.starts_with(b"*** ")
 }

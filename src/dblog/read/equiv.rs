@@ -21,8 +21,12 @@ fn zones() -> Vec<Zone> {
         .collect()
 }
 
-/// Everything a log read yields, comparable.
-fn key(l: &DbLog) -> String {
+/// Everything a file read yields, comparable.
+fn key(logs: &[DbLog]) -> String {
+    logs.iter().map(key_of).collect::<Vec<_>>().join("\n---\n")
+}
+
+fn key_of(l: &DbLog) -> String {
     format!(
         "source {:?} member {:?} named {} entries {} first {:?} last {:?}\n\
          events {:#?}\nnotes {:#?}\nerrors {:#?}",
@@ -31,9 +35,9 @@ fn key(l: &DbLog) -> String {
 }
 
 /// The fast reader over `bytes`, its blocks `cap` bytes long.
-fn fast_with(bytes: &[u8], source: &str, opts: &ReadOptions, cap: usize) -> DbLog {
+fn fast_with(bytes: &[u8], source: &str, opts: &ReadOptions, cap: usize) -> Vec<DbLog> {
     let e = Entries::new(empty_log(source, opts), opts);
-    fast::read(BufReader::with_capacity(cap, bytes), e, opts.zone, false)
+    fast::read(BufReader::with_capacity(cap, bytes), e, opts, false)
 }
 
 /// Asserts that every way of reading `bytes` gives what the reference
@@ -308,11 +312,30 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         any::<u8>().prop_filter("no newline", |b| *b != b'\n'),
         0..30,
     );
+    // Container prefixes, and look-alikes of them, before any line.
+    let prefix = proptest::sample::select(vec![
+        "",
+        "",
+        "",
+        "db1 | ",
+        "db2   | ",
+        "Name | ",
+        "[pod/iris-0-a/iris] ",
+        "[pod/iris-0-b/iris] 2025-11-02T05:30:00.1Z ",
+        "[INFO] log: ",
+        "2025-11-02T05:30:00.000000000Z ",
+        "{\"log\":\"",
+    ]);
     (
         prop_oneof![4 => iris, 1 => snap, 1 => freeze, 2 => cont, 1 => raw],
+        prefix,
         any::<bool>(),
     )
-        .prop_map(|(mut l, cr)| {
+        .prop_map(|(l, prefix, cr)| {
+            let mut l = [prefix.as_bytes(), &l].concat();
+            if prefix.starts_with('{') {
+                l.extend_from_slice(b"\\n\",\"stream\":\"stdout\"}");
+            }
             if cr {
                 l.push(b'\r');
             }

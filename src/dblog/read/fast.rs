@@ -28,11 +28,13 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind, packed};
 
+use super::super::container::unwrap;
 use super::super::format::{parse_head, pid_severity};
 use super::super::lines::MAX_LINE;
 use super::super::{DbFormat, DbLog};
-use super::MAX_ENTRY;
-use super::entries::{Entries, Meta, continue_text, start_text};
+use super::assemble::{Assembler, Lanes};
+use super::entries::{Entries, Meta, continue_text, is_banner, start_text};
+use super::{MAX_ENTRY, ReadOptions};
 use crate::time::{EpochMs, digits};
 use crate::zone::{Civil, LocalTime, Zone};
 
@@ -53,9 +55,11 @@ use crate::zone::{Civil, LocalTime, Zone};
 /// 0 that names the mirror is not assembled. Where a phrase's part and a
 /// word's begin at the same byte (`irrorclient`, `irror`) the phrase's,
 /// listed first, is found.
-const NEEDLES: [&str; 15] = [
+const NEEDLES: [&str; 16] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
+    // cannot become primary
+    "annot",
     // MirrorClient: Connected to primary
     "irrorclient",
     // Backup.General.ExternalFreeze: System suspended
@@ -79,7 +83,7 @@ const NEEDLES: [&str; 15] = [
     "rouble",
     "rimary",
 ];
-const PHRASES: usize = 10;
+const PHRASES: usize = 11;
 
 /// The SIMD searcher itself (Teddy, leftmost-first), without the
 /// automaton around it: less work per search, and a block of a
@@ -147,6 +151,12 @@ struct Scanner<'a> {
     e: Entries<'a>,
     zone: &'a Zone,
     pending: Pending,
+    /// An entry of the log's own that began behind a container prefix
+    /// (`[INFO] log: `, a `--timestamps` time, a JSON-file line): read
+    /// line by line. At most one of it and `pending` is open.
+    wrapped: Assembler,
+    /// The services of a container log, each read apart.
+    lanes: Lanes<'a>,
     hour: Option<Hour>,
     /// Lines read.
     lines: u64,
@@ -156,12 +166,20 @@ struct Scanner<'a> {
     lower: Vec<u8>,
 }
 
-/// Reads a database log from `input` (already decompressed).
-pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bool) -> DbLog {
+/// Reads a database log from `input` (already decompressed): its own
+/// entries, then those of each service of a container log.
+pub(super) fn read<'a, R: BufRead>(
+    mut input: R,
+    e: Entries<'a>,
+    opts: &'a ReadOptions<'a>,
+    gz: bool,
+) -> Vec<DbLog> {
     let mut s = Scanner {
+        lanes: Lanes::new(&e.log.source, opts),
         e,
-        zone,
+        zone: opts.zone,
         pending: Pending::default(),
+        wrapped: Assembler::default(),
         hour: None,
         lines: 0,
         carry: LineCarry::default(),
@@ -186,7 +204,8 @@ pub(super) fn read<R: BufRead>(mut input: R, e: Entries<'_>, zone: &Zone, gz: bo
         input.consume(n);
     }
     s.flush(&[], 0);
-    s.e.finish()
+    s.wrapped.flush(&mut s.e);
+    s.lanes.finish(s.e)
 }
 
 impl Scanner<'_> {
@@ -273,7 +292,18 @@ impl Scanner<'_> {
             return;
         }
         let Some(head) = parse_head(t) else {
+            if self.wrapped_line(block, (start, end), t, number) {
+                return;
+            }
+            if is_banner(t) {
+                self.banner(block, start);
+                return;
+            }
             // A continuation line.
+            if self.wrapped.is_open() {
+                self.wrapped.continuation(t);
+                return;
+            }
             let p = &mut self.pending;
             p.candidate |= hits.phrase || (hits.word && p.words);
             return;
@@ -282,6 +312,7 @@ impl Scanner<'_> {
             // An impossible date ends the entry before; its own lines are
             // dropped.
             self.flush(block, start);
+            self.wrapped.flush(&mut self.e);
             return;
         };
         if head.format == DbFormat::Messages
@@ -321,9 +352,57 @@ impl Scanner<'_> {
         Some((hour.base + ms, severity))
     }
 
+    /// A line behind container prefixes (see [`unwrap`]), read line by
+    /// line: a service's goes to its lane, the log's own to `wrapped` (or,
+    /// when it continues an entry the fast way began, to that entry).
+    /// `false`: the line has no prefix, or only looks like it has.
+    fn wrapped_line(&mut self, block: &[u8], line: (usize, usize), t: &[u8], n: u64) -> bool {
+        let Some(w) = unwrap(t) else {
+            return false;
+        };
+        if let Some(service) = w.service {
+            if !self.lanes.line(service, &w.body, n) {
+                return false;
+            }
+            // Not a line of the entry the fast way is reading.
+            let p = &mut self.pending;
+            if p.open {
+                copy_text(p, block, line.0);
+                p.from = line.1 + 1;
+            }
+            return true;
+        }
+        match parse_head(&w.body) {
+            Some(head) => {
+                self.flush(block, line.0);
+                self.wrapped.head(&mut self.e, &head, n);
+            }
+            None if is_banner(&w.body) => self.banner(block, line.0),
+            None if self.pending.open => {
+                let p = &mut self.pending;
+                copy_text(p, block, line.0);
+                continue_text(&mut p.text, &w.body);
+                p.from = line.1 + 1;
+                // Its needles were looked for behind the prefix: classify
+                // the entry whatever they said.
+                p.candidate = true;
+            }
+            None => self.wrapped.continuation(&w.body),
+        }
+        true
+    }
+
+    /// A recovery banner at `at` of `block`: the entry before ends there.
+    fn banner(&mut self, block: &[u8], at: usize) {
+        self.flush(block, at);
+        self.wrapped.flush(&mut self.e);
+        self.e.banner();
+    }
+
     /// A new entry begins at `line` of `block`.
     fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hits: Hits) {
         self.flush(block, line.0);
+        self.wrapped.flush(&mut self.e);
         let p = &mut self.pending;
         p.open = true;
         p.meta = meta;

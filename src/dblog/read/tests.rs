@@ -16,8 +16,14 @@ fn read_str(text: &str, zone: &Zone, member: Option<&str>) -> DbLog {
     read_bytes(text.as_bytes(), "test.log", zone, member)
 }
 
+/// The one log a plain file gives.
 fn read_bytes(b: &[u8], source: &str, zone: &Zone, member: Option<&str>) -> DbLog {
-    read(b, source, &ReadOptions { zone, member })
+    one(read(b, source, &ReadOptions { zone, member }))
+}
+
+fn one(mut logs: Vec<DbLog>) -> DbLog {
+    assert_eq!(logs.len(), 1, "one log: {logs:#?}");
+    logs.remove(0)
 }
 
 fn kinds(log: &DbLog) -> Vec<(DbKind, String, u64)> {
@@ -303,11 +309,11 @@ fn missing_file_is_an_error() {
         zone: &Zone::utc(),
         member: Some("db1"),
     };
-    let log = read_path(
+    let log = one(read_path(
         Path::new("/no/such/dir/messages.log"),
         "/no/such/dir/messages.log",
         &opts,
-    );
+    ));
     assert_eq!(log.errors.len(), 1);
     assert!(
         log.errors[0]
@@ -406,7 +412,7 @@ fn read_fixture(p: &str, member: Option<&str>) -> DbLog {
         zone: &zone,
         member,
     };
-    read_path(&fixture(p), p, &opts)
+    one(read_path(&fixture(p), p, &opts))
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 use maud::{Markup, html};
 
-use crate::analyze::db::{ExplainedBy, FreezeWindow};
+use crate::analyze::db::{ExplainedBy, FreezeOutcome, FreezeWindow};
 use crate::analyze::{Cluster, Event, Window};
 use crate::dblog::{DbEvent, DbKind};
 use crate::qos::Verdict;
@@ -154,8 +154,12 @@ fn freeze_band(s: &Scale, f: &FreezeWindow) -> Markup {
         "{} frozen {} → {}",
         f.member,
         s.zone.rfc3339(f.start_ms),
-        f.end_ms
-            .map_or("no thaw".to_owned(), |t| s.zone.rfc3339(t).to_string()),
+        match (f.end_ms, f.outcome) {
+            (Some(t), _) => s.zone.rfc3339(t).to_string(),
+            (None, FreezeOutcome::Restored) =>
+                "restored from a backup taken while frozen".to_owned(),
+            (None, _) => "no thaw".to_owned(),
+        },
     );
     html! {
         rect.freeze x=(f1(x0)) y=(TOP) width=(f1(x1 - x0)) height=(PLOT_H) data-member=(f.member) {

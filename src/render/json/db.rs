@@ -38,6 +38,9 @@ pub(super) struct FreezeOut<'a> {
     start: String,
     end: Option<String>,
     duration_ms: Option<i64>,
+    /// `thawed`, `restored` (the instance started again with no thaw) or
+    /// `open` (the log ends first).
+    outcome: &'static str,
     source: String,
     create_clusters_inside: &'a [u64],
     create_clusters_outside: &'a [u64],
@@ -87,6 +90,7 @@ pub(super) fn freezes(db: &DbReport) -> Vec<FreezeOut<'_>> {
             start: format_rfc3339_ms(f.window.start_ms),
             end: f.window.end_ms.map(format_rfc3339_ms),
             duration_ms: f.window.duration_ms(),
+            outcome: f.window.outcome.as_str(),
             source: f.window.sources.join(", "),
             create_clusters_inside: &f.inside,
             create_clusters_outside: &f.outside,

@@ -91,7 +91,16 @@ pub fn document(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// One stun event per line; the database's record alone (no VM logs
+/// given): one `db_events[]` entry per line.
 pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.db_only() {
+        for e in db::db_events(&report.db) {
+            serde_json::to_writer(&mut *out, &e)?;
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
     for e in report.listed() {
         ndjson_row(e, out)?;
     }

@@ -2,13 +2,13 @@
 //! "Freeze windows" sections, the times they show, and the sentence the
 //! verdict line ends with.
 
-use super::model::{Cell, Column, Ctx, Section, dur};
+use super::model::{Cell, Column, Ctx, Section, TimeForm, VerdictLine, dur, plural};
 use crate::analyze::Report;
-use crate::analyze::db::DbReport;
+use crate::analyze::db::{DbReport, FreezeOutcome};
 use crate::dblog::DbKind;
 use crate::time::EpochMs;
 use crate::units::{human_span_ms, human_us};
-use crate::zone::format_rfc3339_ms;
+use crate::zone::{Zone, format_rfc3339_ms};
 
 /// A lag for people: `4.549 s`, truncated like every duration shown.
 fn lag(ms: i64) -> String {
@@ -45,8 +45,8 @@ pub(super) fn verdict_sentence(db: &DbReport) -> Option<String> {
 }
 
 /// Every database time the human report shows, for its time form.
-pub(super) fn shown_times(db: &DbReport) -> impl Iterator<Item = EpochMs> + '_ {
-    db.correlated().map(|(e, _)| e.time_ms).chain(
+pub(super) fn shown_times(db: &DbReport, all: bool) -> impl Iterator<Item = EpochMs> + '_ {
+    db.listed(all).map(|(e, _)| e.time_ms).chain(
         db.freezes
             .iter()
             .flat_map(|f| std::iter::once(f.window.start_ms).chain(f.window.end_ms)),
@@ -61,11 +61,126 @@ pub(super) fn sections(r: &Report, ctx: &Ctx) -> Vec<Section> {
     if db.is_empty() {
         return vec![];
     }
-    let mut out = vec![events_section(db, ctx)];
+    let alone = r.db_only();
+    let mut out = vec![if alone {
+        record_section(db, ctx)
+    } else {
+        events_section(db, ctx)
+    }];
     if !db.freezes.is_empty() {
-        out.push(freezes_section(r, ctx));
+        out.push(freezes_section(r, ctx, alone));
     }
     out
+}
+
+/// The title of the database's record alone: what it holds and from how
+/// many logs, and the time form.
+pub(super) fn title(r: &Report, zone: &Zone, form: TimeForm) -> String {
+    let db = &r.db;
+    let takeovers = db
+        .events
+        .iter()
+        .filter(|e| e.kind == DbKind::Takeover)
+        .count() as u64;
+    let freezes = db.freezes.len() as u64;
+    format!(
+        "Database record — {takeovers} takeover{}, {freezes} freeze{} in {} log{} · times {}{}",
+        plural(takeovers),
+        plural(freezes),
+        db.logs,
+        plural(db.logs as u64),
+        zone.name(),
+        form.context()
+    )
+}
+
+/// The closing line of the database's record alone: no stun can be
+/// linked, so it says what happened and what to give for the rest.
+pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
+    let takeovers: Vec<_> = db
+        .events
+        .iter()
+        .filter(|e| e.kind == DbKind::Takeover)
+        .collect();
+    let count = |o| db.freezes.iter().filter(|f| f.window.outcome == o).count();
+    let (open, restored) = (count(FreezeOutcome::Open), count(FreezeOutcome::Restored));
+    let failed = db.events.iter().filter(|e| e.kind.is_failure()).count();
+    let mut text = match takeovers.as_slice() {
+        [] => "no takeover in the database's logs.".to_owned(),
+        [e] => format!(
+            "{} took over at {}.",
+            e.member,
+            format_rfc3339_ms(e.time_ms)
+        ),
+        [e, ..] => format!(
+            "{} takeovers; the first: {} at {}.",
+            takeovers.len(),
+            e.member,
+            format_rfc3339_ms(e.time_ms)
+        ),
+    };
+    if open > 0 {
+        text.push_str(&format!(
+            " {open} freeze{} with no thaw.",
+            plural(open as u64)
+        ));
+    }
+    if restored > 0 {
+        text.push_str(&format!(
+            " {restored} freeze{} restored from a backup taken while frozen.",
+            plural(restored as u64)
+        ));
+    }
+    if failed > 0 {
+        text.push_str(&format!(
+            " {failed} freeze or thaw failure{}.",
+            plural(failed as u64)
+        ));
+    }
+    text.push_str(" No VM logs were given, so no stun is linked to these events.");
+    VerdictLine {
+        level: None,
+        head: "Database record".to_owned(),
+        text,
+    }
+}
+
+/// The database's events alone, with no stun to link: every event but
+/// the freezes and thaws (in the freeze windows).
+fn record_section(db: &DbReport, ctx: &Ctx) -> Section {
+    let columns = vec![
+        Column::text("time"),
+        Column::text("member").elide_at(2),
+        Column::text("kind"),
+        Column::text("message").elide_at(1),
+    ];
+    let rows: Vec<Vec<Cell>> = db
+        .listed(true)
+        .map(|(e, _)| {
+            vec![
+                Cell::new(ctx.time(e.time_ms)),
+                Cell::new(&e.member),
+                Cell::new(e.kind.as_str()),
+                Cell::new(&e.text),
+            ]
+        })
+        .collect();
+    let notes = if rows.is_empty() {
+        vec!["no mirror event".to_owned()]
+    } else {
+        vec![]
+    };
+    Section {
+        id: "database",
+        title: format!(
+            "Database events ({} log{})",
+            db.logs,
+            plural(db.logs as u64)
+        ),
+        columns,
+        rows,
+        notes,
+    }
 }
 
 fn events_section(db: &DbReport, ctx: &Ctx) -> Section {
@@ -81,9 +196,16 @@ fn events_section(db: &DbReport, ctx: &Ctx) -> Section {
         Column::text("message").elide_at(1).drop_at(2),
     ];
     let rows: Vec<Vec<Cell>> = db
-        .correlated()
+        .listed(false)
         .map(|(e, x)| {
             let (by, stun, verdict, lag_cell, host) = match x {
+                _ if !e.kind.is_correlated() => (
+                    Cell::new("-"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                    Cell::new("-"),
+                ),
                 Some(x) => (
                     Cell::new(&x.vm),
                     dur(x.stun_us),
@@ -134,36 +256,70 @@ fn events_section(db: &DbReport, ctx: &Ctx) -> Section {
     }
 }
 
-fn freezes_section(r: &Report, ctx: &Ctx) -> Section {
-    let columns = vec![
+/// The freeze windows; beside VM logs, with the snapshots taken inside and
+/// outside them.
+fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
+    let mut columns = vec![
         Column::text("member").elide_at(3),
         Column::text("frozen"),
         Column::text("thawed"),
         Column::num("length").drop_at(1),
-        Column::text("inside").elide_at(2),
-        Column::text("outside").elide_at(2),
     ];
+    if !alone {
+        columns.extend([
+            Column::text("inside").elide_at(2),
+            Column::text("outside").elide_at(2),
+        ]);
+    }
     let rows =
         r.db.freezes
             .iter()
             .map(|f| {
                 let w = &f.window;
-                vec![
+                let mut row = vec![
                     Cell::new(&w.member),
                     Cell::new(ctx.time(w.start_ms)),
-                    Cell::new(w.end_ms.map_or("no thaw".to_owned(), |t| ctx.time(t))),
+                    Cell::new(match (w.end_ms, w.outcome) {
+                        (Some(t), _) => ctx.time(t),
+                        (None, FreezeOutcome::Restored) => "restored".to_owned(),
+                        (None, _) => "no thaw".to_owned(),
+                    }),
                     Cell::new(w.duration_ms().map_or("-".to_owned(), human_span_ms)),
-                    Cell::new(cluster_list(&f.inside, r)),
-                    Cell::new(cluster_list(&f.outside, r)),
-                ]
+                ];
+                if !alone {
+                    row.extend([
+                        Cell::new(cluster_list(&f.inside, r)),
+                        Cell::new(cluster_list(&f.outside, r)),
+                    ]);
+                }
+                row
             })
             .collect();
+    let title = if alone {
+        "Freeze windows (database writes suspended)".to_owned()
+    } else {
+        "Freeze windows (database writes suspended) and the snapshots taken inside and outside them"
+            .to_owned()
+    };
+    let mut notes = vec![];
+    let outcomes = |o| r.db.freezes.iter().any(|f| f.window.outcome == o);
+    if outcomes(FreezeOutcome::Restored) {
+        notes.push(
+            "restored: the instance started again with no thaw — the log of a VM restored from a backup taken while the database was frozen (a restore, not a failed thaw)"
+                .to_owned(),
+        );
+    }
+    if outcomes(FreezeOutcome::Open) {
+        notes.push(
+            "no thaw: the log ends before any thaw (cut short, or the thaw failed)".to_owned(),
+        );
+    }
     Section {
         id: "freezes",
-        title: "Freeze windows (database writes suspended) and the snapshots taken inside and outside them".to_owned(),
+        title,
         columns,
         rows,
-        notes: vec![],
+        notes,
     }
 }
 

@@ -35,7 +35,7 @@ pub fn build(r: &Report, style: &Style) -> View {
                 .flatten(),
         )
         .chain(top.iter().map(|e| e.time))
-        .chain(db::shown_times(&r.db))
+        .chain(db::shown_times(&r.db, r.db_only()))
         .collect::<Vec<i64>>();
     let form = TimeForm::of(shown.iter().map(|&ms| zone.wall(ms)));
     let ctx = Ctx {
@@ -43,7 +43,11 @@ pub fn build(r: &Report, style: &Style) -> View {
         form,
         many_hosts: r.hosts.len() > 1,
     };
-    let mut sections = vec![stuns::vms_section(&r.vms, &ctx)];
+    // The database's record alone has no VM to show.
+    let mut sections = vec![];
+    if !r.db_only() {
+        sections.push(stuns::vms_section(&r.vms, &ctx));
+    }
     if ctx.many_hosts {
         sections.push(stuns::hosts_section(&r.hosts));
     }
@@ -91,6 +95,9 @@ pub fn top_events(r: &Report, n: usize) -> Vec<&Event> {
 }
 
 fn title(r: &Report, zone: &Zone, form: TimeForm, shown: impl Iterator<Item = i64>) -> String {
+    if r.db_only() {
+        return db::title(r, zone, form);
+    }
     let s = &r.summary;
     let mut t = format!(
         "Stun report — {} stun{} in {} VM{}",

@@ -152,7 +152,7 @@ impl TimeForm {
     }
 
     /// What the title says about the part left out: `, on 2025-11-19`.
-    pub(super) fn context(self) -> String {
+    pub(in crate::render) fn context(self) -> String {
         match self {
             TimeForm::Full => String::new(),
             TimeForm::Year(y) => format!(", all in {y}"),

@@ -1,6 +1,6 @@
 //! The closing verdict line.
 
-use super::db::verdict_sentence;
+use super::db::{db_only_verdict, verdict_sentence};
 use super::model::{VerdictLine, plural};
 use crate::analyze::Report;
 use crate::qos::{QOS_WARN_S, Verdict};
@@ -9,6 +9,9 @@ use crate::units::{human_us, secs};
 /// The closing sentence: the worst verdict, the longest stun and the QoS to
 /// set.
 pub fn verdict_line(r: &Report) -> VerdictLine {
+    if r.db_only() {
+        return db_only_verdict(&r.db);
+    }
     let s = &r.summary;
     let Some(rec) = s.recommended_qos_s else {
         let logs: u64 = r.inputs.iter().map(|i| i.logs).sum();

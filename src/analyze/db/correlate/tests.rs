@@ -32,6 +32,7 @@ fn event(kind: DbKind, member: &str, time: &str) -> DbEvent {
         source: "messages.log".into(),
         line: 1,
         instance: None,
+        restarted: false,
     }
 }
 
@@ -108,6 +109,7 @@ fn window(member: &str, start: &str, end: &str) -> FreezeWindow {
         reach_ms: ms(end),
         sources: vec!["snapshot.log".into()],
         line: 1,
+        outcome: super::super::FreezeOutcome::Thawed,
     }
 }
 
@@ -270,7 +272,7 @@ fn fixture_set(files: &[(&str, &str)], zone: &Zone) -> DbSet {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/db");
     let logs = files
         .iter()
-        .map(|(name, p)| {
+        .flat_map(|(name, p)| {
             let opts = ReadOptions {
                 zone,
                 member: Some(name),
@@ -491,7 +493,7 @@ fn fixture_seed_freeze_does_not_cover_the_seed_stun() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/db");
     let logs = ["seed/snapshot.log", "seed/H20152-pre_post.log"]
         .iter()
-        .map(|p| {
+        .flat_map(|p| {
             read_path(
                 &root.join(p),
                 p,

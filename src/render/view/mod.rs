@@ -52,7 +52,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         sections.push(stuns::hosts_section(&r.hosts));
     }
     if !r.clusters.is_empty() {
-        sections.push(stuns::clusters_section(&r.clusters, &ctx));
+        sections.push(stuns::clusters_section(r, &ctx));
     }
     sections.extend(quiesce::quiesces_section(r, &ctx));
     if !r.windows.is_empty() {

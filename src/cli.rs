@@ -71,7 +71,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
     pub fail_on: FailOn,
 
-    /// Worker threads [default: all cores].
+    /// Threads that read at once [default: all cores]. Files and the
+    /// members of a zip are read side by side, one per thread; a bundle
+    /// read alone takes two (one inflates, one searches) when it can.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

@@ -85,6 +85,11 @@ pub struct Args {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Under the table's clusters, say what decided each cluster's kind:
+    /// the log line (file:line and its text), or that it was guessed.
+    #[arg(long)]
+    pub explain: bool,
+
     /// The database's own log: IRIS messages.log, Caché cconsole.log, or the
     /// freeze script's $LOGFILE or $SNAPLOG (plain or gzip; repeatable).
     /// NAME labels the mirror member; when it is a VM's name or directory,

@@ -146,6 +146,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         top: args.top,
         width: table_width(stdout_tty),
         zone: args.tz.clone(),
+        explain: args.explain,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());

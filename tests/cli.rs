@@ -241,9 +241,15 @@ fn old_format_takes_the_year_from_mtime() {
     assert_eq!(v["vms"][0]["vm"], "old-ws7");
     assert_eq!(v["vms"][0]["host"], "ws7-host");
     assert_eq!(v["clusters"].as_array().unwrap().len(), 1);
-    // Two unmarked stuns together: the shape of a consolidation.
-    assert_eq!(v["clusters"][0]["kind"], "consolidate");
-    assert_eq!(v["clusters"][0]["kind_source"], "heuristic");
+    // Two stuns no marker decides, in a log that holds other lines: not a
+    // guess, but `unknown`, with the line logged before the first.
+    assert_eq!(v["clusters"][0]["kind"], "unknown");
+    assert_eq!(v["clusters"][0]["kind_source"], "none");
+    assert_eq!(v["clusters"][0]["evidence"]["line"], 14);
+    assert_eq!(
+        v["clusters"][0]["evidence"]["text"],
+        "Checkpointed in VMware Workstation, 7.1.4, build-385536, Windows Host"
+    );
     assert_eq!(v["summary"]["recommended_qos_s"], 11);
 }
 
@@ -549,6 +555,7 @@ fn json_document_shape() {
             "vm",
             "kind",
             "kind_source",
+            "evidence",
             "snapshot",
             "quiesced",
             "quiesce",
@@ -574,7 +581,8 @@ fn json_document_shape() {
             "consolidated",
             "lifetime_s",
             "max_us",
-            "verdict"
+            "verdict",
+            "guessed"
         ]
     );
     assert_eq!(

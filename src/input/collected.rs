@@ -88,6 +88,9 @@ pub struct LogFile {
     pub input: usize,
     /// Equal for two logs of the same name and content (None: empty log).
     pub fingerprint: Option<u64>,
+    /// It holds nothing but stun lines (saved `grep Unstun` output, an
+    /// excerpt): only there are kinds guessed from the stuns' pattern.
+    pub stun_only: bool,
 }
 
 impl LogFile {

@@ -118,6 +118,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         );
     }
     out.logs_in.push((input, res.skipped_total()));
+    let stun_only = res.preceded == 0;
     note_skipped(&res, &node.source, out);
     out.whole.push(whole_key(&node.container, &node.name));
     let source = Name::from(node.source.as_str());
@@ -151,7 +152,8 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         // The usual case: every record is the log's own.
         let records = std::mem::take(&mut res.records);
         let fingerprint = fingerprint(node.base(), 0, &res, &records);
-        let log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        let mut log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
         return out.logs.push(log);
     }
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.origins.len() + 1];
@@ -172,7 +174,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         let fingerprint = fingerprint(node.base(), i, &res, &records);
         if i == 0 {
             if let Some(own) = own.take() {
-                let log = new_log(
+                let mut log = new_log(
                     own,
                     disk_dir.clone(),
                     records,
@@ -181,6 +183,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
                     fingerprint,
                     out,
                 );
+                log.stun_only = stun_only;
                 out.logs.push(log);
             }
             continue;
@@ -189,7 +192,8 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
             scan::Origin::Grep(name) => grep_place(name, node, &own_dir),
             scan::Origin::Forwarded { host, app } => forwarded_place(host, app, node, &own_source),
         };
-        let log = new_log(place, None, records, mtime, input, fingerprint, out);
+        let mut log = new_log(place, None, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
         out.logs.push(log);
     }
 }
@@ -285,6 +289,7 @@ fn new_log(
         last,
         input,
         fingerprint,
+        stun_only: false,
     }
 }
 

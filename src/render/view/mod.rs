@@ -6,11 +6,13 @@
 //! [`super::layout`]); markdown and html ignore that and show everything.
 
 mod db;
+mod evidence;
 mod model;
 mod quiesce;
 mod stuns;
 mod verdict;
 
+pub use evidence::{cluster_evidence, evidence_lines, evidence_text};
 pub use model::{Cell, Column, Ctx, Section, TimeForm, VerdictLine, View, plural, short_source};
 pub use verdict::verdict_line;
 
@@ -83,6 +85,7 @@ pub fn build(r: &Report, style: &Style) -> View {
             .map(|n| format!("{}: {}", n.source, n.message))
             .collect(),
         times: form,
+        evidence: evidence_lines(&r.clusters),
     }
 }
 

@@ -86,14 +86,6 @@ pub(super) fn hosts_section(hosts: &[HostReport]) -> Section {
     }
 }
 
-/// `create?` marks a kind guessed from the pattern of stuns.
-fn kind_text(kind: &str, source: KindSource) -> String {
-    match source {
-        KindSource::Marker => kind.to_owned(),
-        KindSource::Heuristic => format!("{kind}?"),
-    }
-}
-
 pub(super) fn clusters_section(r: &Report, ctx: &Ctx) -> Section {
     let clusters = &r.clusters;
     // Beside the VMware side's quiesce, what the database did then.
@@ -128,7 +120,7 @@ pub(super) fn clusters_section(r: &Report, ctx: &Ctx) -> Section {
             }
             row.extend([
                 Cell::new(&*c.vm),
-                Cell::new(kind_text(c.kind.as_str(), c.kind_source)),
+                Cell::new(c.kind.label(c.kind_source)),
                 Cell::new(c.snapshot.as_deref().unwrap_or("-")),
                 Cell::new(super::quiesce::quiesce_text(c)),
             ]);
@@ -152,7 +144,7 @@ pub(super) fn clusters_section(r: &Report, ctx: &Ctx) -> Section {
         .any(|c| c.kind_source == KindSource::Heuristic)
     {
         notes.push(
-            "? kind guessed from the pattern of stuns: the log has no snapshot or vMotion marker for it"
+            "? kind guessed from the pattern of the stuns: the source holds nothing but stun lines"
                 .to_owned(),
         );
     }
@@ -194,19 +186,28 @@ pub(super) fn windows_section(windows: &[Window], ctx: &Ctx) -> Section {
                 Cell::new(w.snapshot.as_deref().unwrap_or("-")),
                 Cell::new(ctx.time(w.created)),
                 Cell::new(ctx.time(w.consolidated)),
-                Cell::new(human_span_ms(w.consolidated - w.created)),
+                Cell::new(format!(
+                    "{}{}",
+                    human_span_ms(w.consolidated - w.created),
+                    if w.guessed { "?" } else { "" }
+                )),
                 dur(w.max_us),
                 Cell::verdict(w.verdict),
             ]);
             row
         })
         .collect();
+    let notes = if windows.iter().any(|w| w.guessed) {
+        vec!["? a window of guessed kinds: the source holds nothing but stun lines".to_owned()]
+    } else {
+        vec![]
+    };
     Section {
         id: "windows",
         title: "Backup windows (snapshot create → consolidate)".to_owned(),
         columns,
         rows,
-        notes: vec![],
+        notes,
     }
 }
 
@@ -252,7 +253,7 @@ pub(super) fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
             }
             row.extend([
                 Cell::new(&*e.vm),
-                Cell::new(kind_text(e.kind.as_str(), source_of(e.cluster))),
+                Cell::new(e.kind.label(source_of(e.cluster))),
                 Cell::new(e.cluster.to_string()),
                 // Host and vm already say where; the full source is in tsv/json.
                 Cell::new(format!("{}:{}", short_source(&e.source), e.line)),

@@ -150,9 +150,10 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
 fn record_section(db: &DbReport, ctx: &Ctx) -> Section {
     let columns = vec![
         Column::text("time"),
-        Column::text("member").elide_at(2),
+        // The message says most: the member's name gives way first.
+        Column::text("member").elide_at(1),
         Column::text("kind"),
-        Column::text("message").elide_at(1),
+        Column::text("message").elide_at(2),
     ];
     let rows: Vec<Vec<Cell>> = db
         .listed(true)

@@ -803,3 +803,89 @@ fn entries_whose_body_is_on_the_next_line_and_equal_times() {
         "No other mirror members configured, becoming primary mirror server"
     );
 }
+
+// ---- The freeze inside the quiesce -----------------------------------------
+
+/// Standard output of a run with COLUMNS set to `width`.
+fn run_width(args: &[&str], width: &str) -> String {
+    let out = cmd()
+        .env_remove("TERM")
+        .env("COLUMNS", width)
+        .args(args)
+        .output()
+        .expect("runs");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn each_freeze_against_the_snapshots_quiesce() {
+    let (v, code) = json(&with(mirror_pair_args(), &NY));
+    assert_eq!(code, 0);
+    let freezes: Vec<(Option<u64>, Option<bool>, Option<i64>)> = v["freezes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["quiesce_cluster"].as_u64(),
+                f["in_quiesce"].as_bool(),
+                f["outlasted_quiesce_ms"].as_i64(),
+            )
+        })
+        .collect();
+    // Window 1 (21:59:56–22:00:02Z) ends 3.16 s before cluster 1's quiesce
+    // begins (22:00:05.160Z): in none. Window 2 (22:00:03–22:00:08.466Z)
+    // holds cluster 3's quiesce (22:00:04.911–22:00:06.330Z) and thaws
+    // 2.136 s after it ended.
+    assert_eq!(
+        freezes,
+        [(None, Some(false), None), (Some(3), Some(true), Some(2136))]
+    );
+    let notes = v["notes"].to_string();
+    for want in [
+        "snapshot #1 (2025-11-18T22:00:07.882Z) was quiesced but taken with no database freeze",
+        "outlasted the quiesce of snapshot #3 by 2s",
+        "the database freeze at 2025-11-18T21:59:56.000Z sat in no snapshot's quiesce",
+    ] {
+        assert!(notes.contains(want), "{want}: {notes}");
+    }
+    // Beside the cluster in every human format (the table wide enough to
+    // show the column; narrower, the note names the cluster).
+    for (format, width) in [("table", "200"), ("markdown", "80"), ("html", "80")] {
+        let mut args = vec!["--format", format];
+        args.extend(with(mirror_pair_args(), &NY));
+        let out = run_width(&args, width);
+        let row = |id: &str| {
+            out.lines()
+                .find(|l| {
+                    let cells: Vec<&str> = l.split(['|', '<', '>']).map(str::trim).collect();
+                    l.contains("veeam-backup") && cells.contains(&id)
+                        || l.trim_start().starts_with(&format!("{id}  "))
+                })
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        assert!(out.contains("db freeze"), "{format}: {out}");
+        if format != "html" {
+            assert!(row("1").contains("NO"), "{format}: {}", row("1"));
+            assert!(
+                row("3").contains("yes, late thaw"),
+                "{format}: {}",
+                row("3")
+            );
+        } else {
+            assert!(out.contains("<td class=\"\">NO</td>"), "{out}");
+            assert!(out.contains("yes, late thaw"), "{out}");
+        }
+        assert!(out.contains("crash-consistent"), "{format}");
+        assert!(
+            out.contains("#3, +2s"),
+            "{format}: freeze beside its quiesce"
+        );
+    }
+    let narrow = run_width(
+        &[&["--format", "table"][..], &with(mirror_pair_args(), &NY)].concat(),
+        "80",
+    );
+    assert!(narrow.contains("#1 db1-prod: quiesced, but"), "{narrow}");
+}

@@ -54,7 +54,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         sections.push(stuns::hosts_section(&r.hosts));
     }
     if !r.clusters.is_empty() {
-        sections.push(stuns::clusters_section(&r.clusters, &ctx));
+        sections.push(stuns::clusters_section(r, &ctx));
     }
     sections.extend(quiesce::quiesces_section(r, &ctx));
     if !r.windows.is_empty() {
@@ -66,12 +66,17 @@ pub fn build(r: &Report, style: &Style) -> View {
     sections.extend(db::sections(r, &ctx));
     View {
         title: title(r, zone, form, shown.into_iter()),
-        rule: format!(
-            "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
-            r.qos.describe(),
-            secs(r.qos.us / 2),
-            secs(r.qos.us),
-        ),
+        rule: if r.db_only() {
+            "The database's own record: its mirror events, freezes and thaws, with no stun to link them to"
+                .to_owned()
+        } else {
+            format!(
+                "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
+                r.qos.describe(),
+                secs(r.qos.us / 2),
+                secs(r.qos.us),
+            )
+        },
         sections,
         verdict: verdict_line(r),
         errors: r

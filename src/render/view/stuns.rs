@@ -2,7 +2,7 @@
 //! the longest stuns.
 
 use super::model::{Cell, Column, Ctx, Section, dur, plural, short_source};
-use crate::analyze::{Cluster, Event, HostReport, KindSource, Report, VmReport, Window};
+use crate::analyze::{Event, HostReport, KindSource, Report, VmReport, Window};
 use crate::units::{human_span_ms, human_us};
 
 pub(super) fn vms_section(vms: &[VmReport], ctx: &Ctx) -> Section {
@@ -86,7 +86,10 @@ pub(super) fn hosts_section(hosts: &[HostReport]) -> Section {
     }
 }
 
-pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
+pub(super) fn clusters_section(r: &Report, ctx: &Ctx) -> Section {
+    let clusters = &r.clusters;
+    // Beside the VMware side's quiesce, what the database did then.
+    let db = !r.db.is_empty();
     let mut columns = vec![Column::num("#")];
     if ctx.many_hosts {
         columns.push(Column::text("host").drop_at(3));
@@ -96,6 +99,11 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
         Column::text("kind"),
         Column::text("snapshot").elide_at(4).drop_at(5),
         Column::text("quiesce").drop_at(1),
+    ]);
+    if db {
+        columns.push(Column::text("db freeze").drop_at(6));
+    }
+    columns.extend([
         Column::text("start"),
         Column::text("end").drop_at(2),
         Column::num("stuns"),
@@ -115,6 +123,11 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
                 Cell::new(c.kind.label(c.kind_source)),
                 Cell::new(c.snapshot.as_deref().unwrap_or("-")),
                 Cell::new(super::quiesce::quiesce_text(c)),
+            ]);
+            if db {
+                row.push(Cell::new(super::db::freeze_text(r, c)));
+            }
+            row.extend([
                 Cell::new(ctx.time(c.start)),
                 Cell::new(ctx.time(c.end)),
                 Cell::new(c.events.to_string()),
@@ -134,6 +147,9 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
             "? kind guessed from the pattern of the stuns: the source holds nothing but stun lines"
                 .to_owned(),
         );
+    }
+    if db {
+        notes.extend(super::db::freeze_text_notes(r));
     }
     Section {
         id: "clusters",

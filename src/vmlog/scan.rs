@@ -444,6 +444,16 @@ impl Scanner {
     /// Parses one line that holds a needle; `line_no` is its number, `prev`
     /// the line before it when known.
     pub fn line(&mut self, raw: &[u8], line_no: u64, prev: Option<&[u8]>) {
+        let raw = match line_no {
+            1 => header::strip_bom(raw),
+            _ => raw,
+        };
+        if let Some(p) = prev
+            && header::parse_header(raw).is_none()
+            && let Some(joined) = header::join_split(p, raw)
+        {
+            return self.line(&joined, line_no, None);
+        }
         let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
         let Some((h, (msg, msg_text))) =
             parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))

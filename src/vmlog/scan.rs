@@ -448,13 +448,15 @@ impl Scanner {
             1 => header::strip_bom(raw),
             _ => raw,
         };
-        if let Some(p) = prev
-            && header::parse_header(raw).is_none()
+        // Parsed once: the header is half the cost of a line read here.
+        let header = header::parse_header(raw);
+        if header.is_none()
+            && let Some(p) = prev
             && let Some(joined) = header::join_split(p, raw)
         {
             return self.line(&joined, line_no, None);
         }
-        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
+        let parsed = header.and_then(|h| Some((h, h.meaning()?)));
         let Some((h, (msg, msg_text))) =
             parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))
         else {

@@ -58,8 +58,9 @@ use crate::zone::{Civil, LocalTime, Zone};
 const NEEDLES: [&str; 16] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
-    // cannot become primary
-    "annot",
+    // cannot become primary (the first bytes of "ecoming", which the SIMD
+    // search already looks for: no more places to check)
+    "ecome",
     // MirrorClient: Connected to primary
     "irrorclient",
     // Backup.General.ExternalFreeze: System suspended

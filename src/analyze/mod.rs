@@ -67,6 +67,7 @@ struct VmOut {
     host: Name,
     vm: Name,
     dir: Part,
+    product: Option<Name>,
     /// The source and host of each of its logs that holds a reported stun.
     logs: Vec<(Name, Name)>,
     /// Reported clusters, in time order.
@@ -274,6 +275,7 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
         host: vm.host,
         vm: vm.vm,
         dir: vm.dir,
+        product: vm.product,
         logs,
         clusters,
         events,
@@ -342,7 +344,7 @@ fn assemble_report(
         let events = &report.events[first_event..];
         report
             .vms
-            .push(stats::vm_report(&v.host, &v.vm, &v.dir, events));
+            .push(stats::vm_report(&v.host, &v.vm, &v.dir, v.product, events));
     }
     report.hosts = stats::host_reports(&report.vms);
     report.summary = stats::summary(&report.vms, &report.events, skipped);

@@ -146,6 +146,9 @@ pub struct VmReport {
     pub host: Name,
     pub vm: Name,
     pub dir: Part,
+    /// The product its log's banner names (`ESX 6.7.0`, `Workstation
+    /// 25.0.0`), when a log begins with one.
+    pub product: Option<Name>,
     pub events: u64,
     pub p50_us: u64,
     pub p90_us: u64,

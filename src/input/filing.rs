@@ -19,8 +19,7 @@ use crate::vmlog::{self, LineTime, SkipReason};
 fn holds_log_line(res: &ScanResult) -> bool {
     !res.records.is_empty()
         || res.skipped_total() > 0
-        || res
-            .head
+        || vmlog::header::strip_bom(&res.head)
             .split(|&c| c == b'\n')
             .any(|l| vmlog::parse_header(l).is_some())
 }
@@ -119,6 +118,15 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
     }
     out.logs_in.push((input, res.skipped_total()));
     let stun_only = res.preceded == 0;
+    // The banner names the product; it is the log's first line, kept in
+    // its head (a year-less banner's time only orders rotations: 0).
+    let product = crate::vmlog::product_in_head(&res.head).map(|(t, p)| {
+        let t = match t {
+            LineTime::Utc(ms) => ms,
+            LineTime::NoYear { .. } => 0,
+        };
+        (t, Name::from(escape_bytes(&p)))
+    });
     note_skipped(&res, &node.source, out);
     out.whole.push(whole_key(&node.container, &node.name));
     let source = Name::from(node.source.as_str());
@@ -154,6 +162,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         let fingerprint = fingerprint(node.base(), 0, &res, &records);
         let mut log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
         log.stun_only = stun_only;
+        log.says.product = product;
         return out.logs.push(log);
     }
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.origins.len() + 1];
@@ -184,6 +193,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
                     out,
                 );
                 log.stun_only = stun_only;
+                log.says.product = product.clone();
                 out.logs.push(log);
             }
             continue;

@@ -24,5 +24,5 @@ pub mod stun;
 pub mod syslog;
 
 pub use header::{Family, Header, LineTime, parse_header};
-pub use markers::{Message, OpKind, OpMarker, Phase, classify, vmx_display_name};
+pub use markers::{Message, OpKind, OpMarker, Phase, classify, product_in_head, vmx_display_name};
 pub use stun::{STUN_WORDS, SkipReason, has_stun_words, skip_reason};

@@ -284,8 +284,9 @@ pub struct Scanner {
     in_head: bool,
     /// Keep each stun line's text (for `--format raw`).
     keep_text: bool,
-    /// Marker texts kept so far (see [`Scanner::shared_text`]).
-    texts: std::collections::HashSet<Name>,
+    /// The marker texts kept last, by their bytes as read (see
+    /// [`Scanner::shared_text`]).
+    texts: Vec<(Box<[u8]>, Name)>,
     /// The last line of the block before (for the line before a stun at
     /// the start of a block); `last_known` false when there is none.
     last_line: Vec<u8>,
@@ -453,13 +454,14 @@ impl Scanner {
             1 => header::strip_bom(raw),
             _ => raw,
         };
-        if let Some(p) = prev
-            && header::parse_header(raw).is_none()
+        let header = header::parse_header(raw);
+        if header.is_none()
+            && let Some(p) = prev
             && let Some(joined) = header::join_split(p, raw)
         {
             return self.line(&joined, line_no, None);
         }
-        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
+        let parsed = header.and_then(|h| Some((h, h.meaning()?)));
         let Some((h, (msg, msg_text))) =
             parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))
         else {
@@ -609,12 +611,18 @@ impl Scanner {
         let needed = !joins && !cut && self.needs_context(at);
         self.decided_at = None;
         self.last_stun = Some(at);
-        let Some(p) = prev.and_then(header::parse_header) else {
-            return;
-        };
-        if matches!(p.message(), Some(Message::Stun(_) | Message::StunOverflow)) {
+        // Once a log is known to hold other lines than stuns, the line
+        // before a stun matters only when it will be kept.
+        if !needed && self.out.preceded > 0 {
             return;
         }
+        // A run of stun lines (saved grep output) is not "another line".
+        let Some(p) = prev
+            .filter(|p| !stun::has_stun_words(p))
+            .and_then(header::parse_header)
+        else {
+            return;
+        };
         self.out.preceded += 1;
         // In saved grep output or a syslog collector's file the line before
         // may be another file's or another VM's: not this stun's context.
@@ -642,14 +650,22 @@ impl Scanner {
     /// `text` escaped, shared with an equal text met before in this log:
     /// marker messages repeat (`ConsolidateStart: online` every night), and
     /// each kept copy would cost as much as a stun.
+    /// A few are kept: operations repeat their texts close together, and
+    /// comparing bytes beats escaping and hashing them.
     fn shared_text(&mut self, text: &[u8]) -> Name {
-        let text = escape_bytes(text);
-        if let Some(t) = self.texts.get(text.as_str()) {
-            return t.clone();
+        const KEPT: usize = 16;
+        if let Some(i) = self.texts.iter().position(|(raw, _)| **raw == *text) {
+            let hit = self.texts.remove(i);
+            let name = hit.1.clone();
+            self.texts.push(hit);
+            return name;
         }
-        let t = Name::from(text.as_str());
-        self.texts.insert(t.clone());
-        t
+        let name = Name::from(escape_bytes(text).as_str());
+        if self.texts.len() == KEPT {
+            self.texts.remove(0);
+        }
+        self.texts.push((text.into(), name.clone()));
+        name
     }
 
     fn origin(&mut self, o: Origin) -> u32 {

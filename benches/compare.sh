@@ -213,8 +213,8 @@ done >"$RES/dense-vms.txt"
 say "peak memory per stream in flight"
 ALL_HOSTS=$(ls "$HOSTS"/esx-*.tgz)
 for j in 1 2 4 8; do
-    echo "$j $(/usr/bin/time -v "$BIN" -q --format tsv -j $j $ALL_HOSTS 2>&1 >/dev/null |
-        sed -n 's/.*Maximum resident set size (kbytes): //p')"
+    /usr/bin/time -o "$RES/time-j$j.txt" -f '%M %e' "$BIN" -q --format tsv -j $j $ALL_HOSTS >/dev/null 2>&1
+    echo "$j $(cat "$RES/time-j$j.txt")"
 done >"$RES/rss-streams.txt"
 # And one bundle alone, read on two threads (inflating beside) and on one.
 RSS_ONE_J2=$(/usr/bin/time -v "$BIN" -q --format tsv -j 2 "$H1" 2>&1 >/dev/null |
@@ -345,10 +345,12 @@ print("\n| work | measured | target | met |")
 print("|---|---:|---|---|")
 for name, v, tgt, ok in rows:
     print(f"| {name} | {v} | {tgt} | {'yes' if ok else 'NO'} |")
-streams = [tuple(int(x) for x in l.split()) for l in open(f"{res}/rss-streams.txt")]
+streams = [(int(j), int(kb), float(t)) for j, kb, t in (l.split() for l in open(f"{res}/rss-streams.txt"))]
 per = (streams[-1][1] - streams[0][1]) / (streams[-1][0] - streams[0][0]) / 1024
+print("\nEvery host bundle given at once, by threads (streams in flight), one run each: "
+      + ", ".join(f"-j {j}: {t:.2f} s" for j, _, t in streams) + ".")
 print("\nPeak RSS with every host bundle given at once, by threads (streams in flight): "
-      + ", ".join(f"-j {j}: {kb / 1024:.1f} MB" for j, kb in streams)
+      + ", ".join(f"-j {j}: {kb / 1024:.1f} MB" for j, kb, _ in streams)
       + f"; {per:.2f} MB per stream. One bundle alone: {int('$RSS_ONE_J2') / 1024:.1f} MB "
       f"(inflating beside, default) / {int('$RSS_ONE_J1') / 1024:.1f} MB (-j 1).")
 print(f"\nMemory flatness: {int(ms['total_bytes'])/1e6:.0f} MB corpus -> "

@@ -561,6 +561,23 @@ fn a_database_log_alone_is_reported_in_every_format() {
     }
 }
 
+#[test]
+fn a_database_log_named_alone_is_the_record_alone() {
+    let (v, code) = json(&[
+        "fixtures/db/db2/messages.log",
+        "--db-tz",
+        "America/New_York",
+    ]);
+    assert_eq!(code, 0, "{}", v["errors"]);
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    assert!(v["notes"].to_string().contains("no VM logs were given"));
+    assert_eq!(takeovers(&v).len(), 1);
+    // A folder with no log of either kind is still an error.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, code) = run(&[path_str(dir.path())]);
+    assert_eq!(code, 2);
+}
+
 /// Runs with standard input a pipe: `feed` is written to it (None: it is
 /// held open and silent until the run ends).
 fn run_piped(args: &[&str], feed: Option<&[u8]>) -> (String, String, i32) {

@@ -180,8 +180,8 @@ const VIGOR_REQUEST: &[u8] = b"VigorTransportProcessClientPayload: ";
 
 impl Marker {
     fn matches(&self, msg: &[u8]) -> bool {
-        // The first byte first: most rows differ there, and a call to
-        // compare costs more than the comparison.
+        // The first byte first: most rows differ there, and a comparison
+        // call per row of the table cost a third of reading a marker line.
         msg.first() == self.literal.first()
             && msg.starts_with(self.literal)
             && (self.contains.is_empty()
@@ -242,11 +242,19 @@ pub const MARKERS: &[Marker] = &[
         Op(Hotplug, Begin),
     ),
     // VM reset (from the UI or the API) and guest reboot. Every one seen
-    // logs this line just before its stun, after the lines that say who
-    // asked (`VM reset requested: …`, `Vigor_Reset: …`, `… Receiving
-    // PowerState.InitiateReset request.`, `Chipset: The guest has requested
-    // that the virtual machine be hard reset.`): it alone is searched for,
-    // as searching for those too would slow every scan by a fifth.
+    // logs `DEVICE: Resetting device 'ALL'.` just before its stun, after
+    // the line that says who asked.
+    row_with(
+        VIGOR_REQUEST,
+        b"Receiving PowerState.InitiateReset request",
+        Op(Reset, Begin),
+    ),
+    row(b"VM reset requested", Op(Reset, Begin)),
+    row(b"Vigor_Reset: Attaching to reset", Op(Reset, Begin)),
+    row(
+        b"Chipset: The guest has requested that the virtual machine be hard reset",
+        Op(Reset, Begin),
+    ),
     row(b"DEVICE: Resetting device 'ALL'", Op(Reset, Begin)),
     // Power-on from a memory snapshot (`.vmsn`: a revert) or from a
     // suspended state (`.vmss`: a resume).
@@ -561,6 +569,25 @@ mod tests {
                 Begin,
                 false,
             ),
+            (
+                "VigorTransportProcessClientPayload: opID=esxui-d993-7a21 seq=2203: Receiving PowerState.InitiateReset request.",
+                Reset,
+                Begin,
+                false,
+            ),
+            (
+                "VM reset requested: Attempting CPUs/Devices reset.",
+                Reset,
+                Begin,
+                false,
+            ),
+            ("Vigor_Reset: Attaching to reset.", Reset, Begin, false),
+            (
+                "Chipset: The guest has requested that the virtual machine be hard reset.",
+                Reset,
+                Begin,
+                false,
+            ),
             ("DEVICE: Resetting device 'ALL'.", Reset, Begin, false),
             (
                 "Resuming virtual machine from C:\\Users\\OFFICIAL\\Downloads\\konte-8b7525f0.vmss with 2048 MB of memory.",
@@ -604,11 +631,6 @@ mod tests {
             "Destroying virtual dev for scsi0:0 vscsi=8247",
             "CPT: Restoring checkpoint C:\\Users\\OFFICIAL\\Downloads\\konte-8b7525f0.vmss",
             "Chipset version: 0x13",
-            // Real reset lines not searched for: the `DEVICE: Resetting
-            // device 'ALL'.` logged after each decides.
-            "VM reset requested: Attempting CPUs/Devices reset.",
-            "Vigor_Reset: Attaching to reset.",
-            "Chipset: The guest has requested that the virtual machine be hard reset.",
             "USB: Per-Device Resetting device 0x200000050e0f0003",
             "UHCI: HCReset",
             "VMXSTATS: Registering 29 stats: vmx.snapshotConsolidateTime",

@@ -113,6 +113,10 @@ fn quiesce_refs(report: &Report) -> Vec<QuiesceRef> {
         .collect()
 }
 
+/// A freeze with a quiesce of its VMs this near, but none around it, sat
+/// in no quiesce; farther, the VM logs say nothing about it.
+const QUIESCE_NEAR_MS: i64 = 60 * 60 * 1000;
+
 /// Each freeze against the quiesces: which it sat in, whether it outlasted
 /// it, or that it sat in none of its VMs' quiesces.
 fn freezes_in_quiesces(freezes: &mut [Freeze], report: &Report, vms: &[VmRef]) {
@@ -125,10 +129,13 @@ fn freezes_in_quiesces(freezes: &mut [Freeze], report: &Report, vms: &[VmRef]) {
                 f.outlasted_ms = q.outlasted_ms;
             }
             None => {
+                // Only a quiesce near it says the freeze missed it: VM logs
+                // of another day say nothing.
                 let w = &f.window;
-                f.outside_quiesce = quiesces
-                    .iter()
-                    .any(|q| correlate::applies(&w.member, &q.vm, &q.dir_name, vms));
+                f.outside_quiesce = quiesces.iter().any(|q| {
+                    correlate::applies(&w.member, &q.vm, &q.dir_name, vms)
+                        && (q.start_ms - w.start_ms).abs() <= QUIESCE_NEAR_MS
+                });
             }
         }
     }

@@ -34,7 +34,8 @@ pub struct Freeze {
     /// How long the database stayed frozen after that quiesce ended (more
     /// than the tolerance).
     pub outlasted_ms: Option<i64>,
-    /// The VMs the freeze speaks for have quiesces, none around it.
+    /// The VMs the freeze speaks for have a quiesce within an hour of it,
+    /// none around it.
     pub outside_quiesce: bool,
 }
 

@@ -34,6 +34,7 @@ pub(super) struct Assembler {
 }
 
 impl Assembler {
+    #[inline]
     pub(super) fn is_open(&self) -> bool {
         self.pending.is_some()
     }

@@ -140,10 +140,6 @@ impl<'a> Entries<'a> {
             self.counts.backwards.hit(number);
         }
         self.prev_ms = time_ms;
-        if self.banner {
-            self.banner = false;
-            self.last_startup = Some(time_ms);
-        }
         self.log.entries += 1;
         self.first_ms = self.first_ms.min(time_ms);
         self.last_ms = self.last_ms.max(time_ms);
@@ -159,6 +155,12 @@ impl<'a> Entries<'a> {
             self.counts.bad_date.hit(number);
             return None;
         };
+        // The fast reader resolves the entry after a banner here, never by
+        // its hour's shortcut (it forgets the hour at a banner).
+        if self.banner {
+            self.banner = false;
+            self.last_startup = Some(ms);
+        }
         self.track_order(ms, number);
         Some(ms)
     }

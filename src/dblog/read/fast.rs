@@ -58,8 +58,9 @@ use crate::zone::{Civil, LocalTime, Zone};
 const NEEDLES: [&str; 16] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
-    // cannot become primary
-    "annot",
+    // cannot become primary (the first bytes of "ecoming", which the SIMD
+    // search already looks for: no more places to check)
+    "ecome",
     // MirrorClient: Connected to primary
     "irrorclient",
     // Backup.General.ExternalFreeze: System suspended
@@ -355,7 +356,11 @@ impl Scanner<'_> {
     /// A line behind container prefixes (see [`unwrap`]), read line by
     /// line: a service's goes to its lane, the log's own to `wrapped` (or,
     /// when it continues an entry the fast way began, to that entry).
-    /// `false`: the line has no prefix, or only looks like it has.
+    /// `false`: the line has no prefix, or only looks like it has. Kept
+    /// out of line: a plain log's lines never get here but as continuation
+    /// lines, and the hot path stays small.
+    #[cold]
+    #[inline(never)]
     fn wrapped_line(&mut self, block: &[u8], line: (usize, usize), t: &[u8], n: u64) -> bool {
         let Some(w) = unwrap(t) else {
             return false;
@@ -393,16 +398,23 @@ impl Scanner<'_> {
     }
 
     /// A recovery banner at `at` of `block`: the entry before ends there.
+    #[cold]
+    #[inline(never)]
     fn banner(&mut self, block: &[u8], at: usize) {
         self.flush(block, at);
         self.wrapped.flush(&mut self.e);
         self.e.banner();
+        // The next entry's time is the startup's: resolved in full.
+        self.hour = None;
     }
 
     /// A new entry begins at `line` of `block`.
     fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hits: Hits) {
         self.flush(block, line.0);
-        self.wrapped.flush(&mut self.e);
+        // Every entry starts here: the call only when there is one.
+        if self.wrapped.is_open() {
+            self.wrapped.flush(&mut self.e);
+        }
         let p = &mut self.pending;
         p.open = true;
         p.meta = meta;

@@ -44,8 +44,8 @@ pub(super) struct FreezeOut<'a> {
     source: String,
     /// The create cluster whose quiesce the freeze sat in.
     quiesce_cluster: Option<u64>,
-    /// `true`: it sat in a quiesce; `false`: its VMs have quiesces, none
-    /// around it; null: no quiesce to compare with.
+    /// `true`: it sat in a quiesce; `false`: its VMs have a quiesce
+    /// within an hour, none around it; null: no quiesce to compare with.
     in_quiesce: Option<bool>,
     /// How long writes stayed suspended after the quiesce ended.
     outlasted_quiesce_ms: Option<i64>,

@@ -76,7 +76,9 @@ fn bench(c: &mut Criterion, name: &str, extra: &[&str]) {
     let mut us = 1_000_000u64;
     std::fs::write(
         &log,
-        format!("2026-12-04T09:59:59.000Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for {us} us\n"),
+        format!(
+            "2026-12-04T09:59:59.000Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for {us} us\n"
+        ),
     )
     .expect("log");
     let mut w = Watcher::start(tmp.path(), extra);

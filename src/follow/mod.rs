@@ -159,6 +159,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         },
         live: false,
         deferred: false,
+        let_go_some: false,
         quiet: args.quiet,
     };
     follow.main(since_now, args.poll.map(Duration::from_micros))
@@ -232,6 +233,8 @@ struct Follow {
     fail: Option<Verdict>,
     /// The first report is out: what is read now is new.
     live: bool,
+    /// Files were let go this round: VMs may be gone.
+    let_go_some: bool,
     /// A new file was too short to tell whether it is a copy: list the
     /// directories again next round.
     deferred: bool,
@@ -623,6 +626,7 @@ impl Follow {
             return;
         };
         self.by_ident.remove(&f.tail.ident);
+        self.let_go_some = true;
         let mut last = Vec::new();
         f.tail.finish(&mut |p| {
             if let Piece::Lines { bytes, .. } = p {
@@ -741,6 +745,7 @@ impl Follow {
             self.read(id, &mut db_events);
         }
         self.analyse_dirty()?;
+        self.drop_gone_vms();
         for id in db_files {
             self.read(id, &mut db_events);
         }
@@ -751,6 +756,18 @@ impl Follow {
                 .map_err(|_| Stop::Closed)?;
         }
         Ok(())
+    }
+
+    /// A VM none of whose logs is followed any more (its directory deleted
+    /// or moved away) is let go, once what it last held is printed: a watch
+    /// of weeks keeps no state for VMs that are gone.
+    fn drop_gone_vms(&mut self) {
+        if !std::mem::take(&mut self.let_go_some) {
+            return;
+        }
+        self.vms.retain(|_, vm| !vm.is_gone());
+        let vms = &self.vms;
+        self.vmx.retain(|k, _| vms.contains_key(k) || k.exists());
     }
 
     fn analyse_dirty(&mut self) -> Result<(), Stop> {

@@ -5,8 +5,9 @@ A generator appends VMware log lines to a few VM directories as fast as it
 can, rotating each log as ESXi does (rename to vmware-1.log ... vmware-5.log,
 a new vmware.log) and every third time as a collector does (copy to
 vmware-1.log, truncate), with snapshot markers and stun lines among filler
-lines. Log time runs 50 ms a line, so a few minutes cover more than a day
-(the VM windows' reach is 25 hours). `stunscan --follow` (release build)
+lines. Log time runs 50 ms a line and half an hour between one cycle of
+operations (a snapshot create, a consolidation) and the next, so a few
+minutes cover many days (the VM windows' reach is 25 hours). `stunscan --follow` (release build)
 watches the tree; its resident memory is sampled every 2 s.
 
 At the end: every stun written must have been printed exactly once, and the
@@ -106,6 +107,10 @@ def generate(root, vms, seconds, written, stats):
                     chunk.append("%s %s" % (stamp(ms), CONS_END))
                 else:
                     chunk.append("%s %s" % (stamp(ms), FILLER[line_no % len(FILLER)]))
+                if r == 399:
+                    # A quiet half hour between one night's operations and
+                    # the next: clusters end, the log's day goes by.
+                    ms += 30 * 60 * 1000
             data = ("\n".join(chunk) + "\n").encode()
             vm.f.write(data)
             stats["bytes"] += len(data)
@@ -148,7 +153,9 @@ def main():
     if a.poll:
         cmd += ["--poll", a.poll]
     out = open(out_path, "wb")
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+    err_path = os.path.join(root, "err.txt")
+    err_file = open(err_path, "wb")
+    proc = subprocess.Popen(cmd, stdout=out, stderr=err_file)
     time.sleep(1.0)
 
     samples = []
@@ -186,8 +193,10 @@ def main():
     sampler.join()
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=30)
-    err = proc.stderr.read().decode(errors="replace")
     out.close()
+    err_file.close()
+    with open(err_path, errors="replace") as f:
+        err = f.read()
 
     printed = {}
     with open(out_path) as f:
@@ -196,7 +205,8 @@ def main():
             printed[us] = printed.get(us, 0) + 1
     missing = [u for u in written if u not in printed]
     twice = [u for u, n in printed.items() if n > 1]
-    extra = [u for u in printed if u not in set(written)]
+    written_set = set(written)
+    extra = [u for u in printed if u not in written_set]
 
     rss = [r for _, r in samples]
     first_day = [r for t, r in samples if t <= 60] or rss[:1]
@@ -207,6 +217,10 @@ def main():
           % (sum(printed.values()), len(missing), len(twice), len(extra), code))
     print("RSS KiB: min %d, median %d, max %d; first minute max %d, last minute max %d (%d samples)"
           % (min(rss), statistics.median(rss), max(rss), max(first_day), max(last_part), len(rss)))
+    by_half_minute = {}
+    for t, r in samples:
+        by_half_minute.setdefault(int(t // 30), []).append(r)
+    print("RSS KiB by half minute (max): " + " ".join(str(max(v)) for _, v in sorted(by_half_minute.items())))
     print("idle CPU after the generator stopped: %.2f %% of a core" % idle_cpu)
     notes = [l for l in err.splitlines() if l.strip()]
     print("stderr: %d lines%s" % (len(notes), (", e.g. " + notes[0]) if notes else ""))

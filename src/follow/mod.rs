@@ -181,7 +181,15 @@ enum What {
 struct Followed {
     tail: Tail,
     what: What,
+    /// Since when the directory listings have not shown it, while it still
+    /// exists somewhere (see [`Follow::reconcile`]).
+    unseen: Option<(u32, Instant)>,
 }
+
+/// Listings in a row, and how long, that must miss a file still on disk
+/// before it is let go.
+const UNSEEN_ROUNDS: u32 = 3;
+const UNSEEN_FOR: Duration = Duration::from_secs(2);
 
 /// What the watch has seen, for the status line and the summary.
 #[derive(Default)]
@@ -497,12 +505,26 @@ impl Follow {
                 None => self.add_file(&path, what),
             }
         }
-        let gone: Vec<u32> = self
-            .files
-            .iter()
-            .filter(|(_, f)| !seen.contains(&f.tail.ident))
-            .map(|(&id, _)| id)
-            .collect();
+        // A file the listing did not show is let go when it is deleted
+        // (no link left). One still linked was renamed where the listing
+        // did not see it — or the listing raced a rename (a directory
+        // listed while ESXi shifts vmware-N.log): it is kept a few rounds,
+        // so that the renamed file is not taken for a new one.
+        let mut gone = Vec::new();
+        for (&id, f) in self.files.iter_mut() {
+            if seen.contains(&f.tail.ident) {
+                f.unseen = None;
+                continue;
+            }
+            let (rounds, since) = f.unseen.get_or_insert((0, Instant::now()));
+            *rounds += 1;
+            let waited = *rounds >= UNSEEN_ROUNDS && since.elapsed() >= UNSEEN_FOR;
+            if !f.tail.linked() || waited {
+                gone.push(id);
+            } else {
+                self.deferred = true;
+            }
+        }
         for id in gone {
             self.let_go(id);
         }
@@ -582,7 +604,14 @@ impl Follow {
             }
         };
         self.by_ident.insert(t.ident, id);
-        self.files.insert(id, Followed { tail: t, what });
+        self.files.insert(
+            id,
+            Followed {
+                tail: t,
+                what,
+                unseen: None,
+            },
+        );
     }
 
     /// A new file that starts as a followed file did (or did before it was
@@ -661,7 +690,7 @@ impl Follow {
         let Some(f) = self.files.get_mut(&id) else {
             return;
         };
-        let Followed { tail, what } = f;
+        let Followed { tail, what, .. } = f;
         let live = self.live;
         let keep_text = self.select.keep_text;
         let zone = &self.db_zone;

@@ -137,6 +137,14 @@ impl Tail {
         self.lines
     }
 
+    /// Whether the file still has a name somewhere (it was not deleted).
+    pub fn linked(&self) -> bool {
+        self.file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .is_some_and(|m| m.nlink() > 0)
+    }
+
     /// Whether the file has grown, shrunk or changed since the last read
     /// (cheap: one `fstat`).
     pub fn changed(&self) -> bool {

@@ -144,6 +144,7 @@ def main():
     ap.add_argument("--vms", type=int, default=4)
     ap.add_argument("--poll", default=None)
     ap.add_argument("--binary", default="target/release/stunscan")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary tree and output")
     a = ap.parse_args()
 
     root = tempfile.mkdtemp(prefix="stunscan-soak-")
@@ -224,8 +225,13 @@ def main():
     print("idle CPU after the generator stopped: %.2f %% of a core" % idle_cpu)
     notes = [l for l in err.splitlines() if l.strip()]
     print("stderr: %d lines%s" % (len(notes), (", e.g. " + notes[0]) if notes else ""))
-    shutil.rmtree(root, ignore_errors=True)
     ok = not missing and not twice and not extra and code == 0
+    if twice or missing:
+        print("e.g. printed twice: %s; missing: %s" % (twice[:3], missing[:3]))
+    if a.keep:
+        print("kept: " + root)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
 

@@ -71,7 +71,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "VERDICT", default_value = "never")]
     pub fail_on: FailOn,
 
-    /// Worker threads [default: all cores].
+    /// Threads that read at once [default: all cores]. Files and the
+    /// members of a zip are read side by side, one per thread; a bundle
+    /// read alone takes two (one inflates, one searches) when it can.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -82,6 +84,11 @@ pub struct Args {
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Under the table's clusters, say what decided each cluster's kind:
+    /// the log line (file:line and its text), or that it was guessed.
+    #[arg(long)]
+    pub explain: bool,
 
     /// The database's own log: IRIS messages.log, Caché cconsole.log, or the
     /// freeze script's $LOGFILE or $SNAPLOG (plain or gzip; repeatable).

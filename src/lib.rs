@@ -110,6 +110,19 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
 
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut collected = input::collect(&inputs, progress, &select);
+    // Paths that held database logs and nothing else (`stunscan
+    // messages.log`) ask for the database's record alone, as `--db-log`
+    // alone does: finding no VM log in them is no error.
+    let only_db_paths = !collected.inputs.is_empty()
+        && collected
+            .inputs
+            .iter()
+            .all(|i| i.logs == 0 && i.db_logs > 0);
+    if only_db_paths {
+        collected
+            .errors
+            .retain(|e| !e.message.starts_with("no VMware log found"));
+    }
     let mut db_logs = std::mem::take(&mut collected.db_logs);
     dblog::read_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {
@@ -122,7 +135,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     };
     let mut report = analyze::analyze(collected, &opts);
     analyze::db::attach(&mut report, db_logs, args.db_tz.is_some());
-    report.db_alone = inputs.is_empty();
+    report.db_alone = inputs.is_empty() || only_db_paths;
     if report.db_only() {
         report.notes.push(input::Notice {
             source: "--db-log".into(),
@@ -146,6 +159,7 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
         top: args.top,
         width: table_width(stdout_tty),
         zone: args.tz.clone(),
+        explain: args.explain,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());

@@ -561,6 +561,23 @@ fn a_database_log_alone_is_reported_in_every_format() {
     }
 }
 
+#[test]
+fn a_database_log_named_alone_is_the_record_alone() {
+    let (v, code) = json(&[
+        "fixtures/db/db2/messages.log",
+        "--db-tz",
+        "America/New_York",
+    ]);
+    assert_eq!(code, 0, "{}", v["errors"]);
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    assert!(v["notes"].to_string().contains("no VM logs were given"));
+    assert_eq!(takeovers(&v).len(), 1);
+    // A folder with no log of either kind is still an error.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, code) = run(&[path_str(dir.path())]);
+    assert_eq!(code, 2);
+}
+
 /// Runs with standard input a pipe: `feed` is written to it (None: it is
 /// held open and silent until the run ends).
 fn run_piped(args: &[&str], feed: Option<&[u8]>) -> (String, String, i32) {
@@ -673,4 +690,219 @@ fn a_database_log_alone_at_a_terminal() {
     assert!(screen.contains("no VM logs were given"), "{screen}");
     assert!(!screen.contains("no PATH given"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 80), "{screen}");
+}
+
+// ---- Restores, failed takeovers, real formats -------------------------------
+
+/// (outcome, start, end) of every freeze window.
+fn outcomes(v: &Value) -> Vec<(String, String, Option<String>)> {
+    v["freezes"]
+        .as_array()
+        .expect("freezes[]")
+        .iter()
+        .map(|f| {
+            (
+                f["outcome"].as_str().unwrap().to_owned(),
+                f["start"].as_str().unwrap().to_owned(),
+                f["end"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_restored_vms_log_is_a_restore_not_a_failed_thaw() {
+    let (v, code) = json(&["--db-log", "fixtures/db/restore/restored/messages.log"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "restored".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            None
+        )]
+    );
+    // The recovery block under the banner is not the freeze's text.
+    let freeze = &v["db_events"][0];
+    assert_eq!(freeze["kind"], "freeze");
+    assert_eq!(
+        freeze["text"],
+        "Backup.General.ExternalFreeze: System suspended"
+    );
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("restored from a backup taken while frozen"),
+        "{notes}"
+    );
+    assert!(!notes.contains("has no thaw"), "{notes}");
+    for format in ["table", "markdown", "html"] {
+        let (out, _, code) = run(&[
+            "--format",
+            format,
+            "--db-log",
+            "fixtures/db/restore/restored/messages.log",
+        ]);
+        assert_eq!(code, 0);
+        let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("restored from a backup taken while frozen"),
+            "{format}: {out}"
+        );
+        let row = out
+            .lines()
+            .find(|l| l.contains("05:49:44.347"))
+            .expect("freeze row");
+        let said = if format == "html" {
+            ">no thaw<"
+        } else {
+            "no thaw"
+        };
+        assert!(!row.contains(said), "{format}: {row}");
+    }
+    // The original VM's log of the same backup: frozen, then thawed.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    assert_eq!(
+        outcomes(&v),
+        [(
+            "thawed".to_owned(),
+            "2021-08-11T05:49:44.347Z".to_owned(),
+            Some("2021-08-11T05:49:55.411Z".to_owned())
+        )]
+    );
+    // A log cut short after its freeze stays open.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("messages.log");
+    let text = std::fs::read_to_string(fixture("db/restore/original/messages.log")).unwrap();
+    let upto = text.find("08/11/21-05:49:54").unwrap();
+    std::fs::write(&cut, &text[..upto]).unwrap();
+    let (v, _) = json(&["--db-log", path_str(&cut)]);
+    assert_eq!(outcomes(&v)[0].0, "open");
+}
+
+#[test]
+fn a_failed_takeover_is_its_own_kind() {
+    let (v, code) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(code, 0);
+    let kinds: Vec<(&str, &str)> = v["db_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["time"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("takeover", "2022-02-06T09:50:00.545Z"),
+            ("takeover_failed", "2022-02-06T09:50:03.188Z")
+        ]
+    );
+    let (out, _, _) = run(&[
+        "--format",
+        "table",
+        "--db-log",
+        "fixtures/db/container/vip.log",
+    ]);
+    assert!(out.contains("takeover_failed"), "{out}");
+}
+
+#[test]
+fn entries_whose_body_is_on_the_next_line_and_equal_times() {
+    // `INTERSYSTEMS IRIS JOURNALING SYSTEM MESSAGE` / `Journaling switched
+    // to: …` is one entry, no event; two entries at the same millisecond
+    // keep their order.
+    let (v, _) = json(&["--db-log", "fixtures/db/restore/original/messages.log"]);
+    let events = v["db_events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["freeze", "thaw"]);
+    let (v, _) = json(&["--db-log", "fixtures/db/container/vip.log"]);
+    assert_eq!(
+        v["db_events"][0]["text"],
+        "No other mirror members configured, becoming primary mirror server"
+    );
+}
+
+// ---- The freeze inside the quiesce -----------------------------------------
+
+/// Standard output of a run with COLUMNS set to `width`.
+fn run_width(args: &[&str], width: &str) -> String {
+    let out = cmd()
+        .env_remove("TERM")
+        .env("COLUMNS", width)
+        .args(args)
+        .output()
+        .expect("runs");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn each_freeze_against_the_snapshots_quiesce() {
+    let (v, code) = json(&with(mirror_pair_args(), &NY));
+    assert_eq!(code, 0);
+    let freezes: Vec<(Option<u64>, Option<bool>, Option<i64>)> = v["freezes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["quiesce_cluster"].as_u64(),
+                f["in_quiesce"].as_bool(),
+                f["outlasted_quiesce_ms"].as_i64(),
+            )
+        })
+        .collect();
+    // Window 1 (21:59:56–22:00:02Z) ends 3.16 s before cluster 1's quiesce
+    // begins (22:00:05.160Z): in none. Window 2 (22:00:03–22:00:08.466Z)
+    // holds cluster 3's quiesce (22:00:04.911–22:00:06.330Z) and thaws
+    // 2.136 s after it ended.
+    assert_eq!(
+        freezes,
+        [(None, Some(false), None), (Some(3), Some(true), Some(2136))]
+    );
+    let notes = v["notes"].to_string();
+    for want in [
+        "snapshot #1 (2025-11-18T22:00:07.882Z) was quiesced but taken with no database freeze",
+        "outlasted the quiesce of snapshot #3 by 2s",
+        "the database freeze at 2025-11-18T21:59:56.000Z sat in no snapshot's quiesce",
+    ] {
+        assert!(notes.contains(want), "{want}: {notes}");
+    }
+    // Beside the cluster in every human format (the table wide enough to
+    // show the column; narrower, the note names the cluster).
+    for (format, width) in [("table", "200"), ("markdown", "80"), ("html", "80")] {
+        let mut args = vec!["--format", format];
+        args.extend(with(mirror_pair_args(), &NY));
+        let out = run_width(&args, width);
+        let row = |id: &str| {
+            out.lines()
+                .find(|l| {
+                    let cells: Vec<&str> = l.split(['|', '<', '>']).map(str::trim).collect();
+                    l.contains("veeam-backup") && cells.contains(&id)
+                        || l.trim_start().starts_with(&format!("{id}  "))
+                })
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        assert!(out.contains("db freeze"), "{format}: {out}");
+        if format != "html" {
+            assert!(row("1").contains("NO"), "{format}: {}", row("1"));
+            assert!(
+                row("3").contains("yes, late thaw"),
+                "{format}: {}",
+                row("3")
+            );
+        } else {
+            assert!(out.contains("<td class=\"\">NO</td>"), "{out}");
+            assert!(out.contains("yes, late thaw"), "{out}");
+        }
+        assert!(out.contains("crash-consistent"), "{format}");
+        assert!(
+            out.contains("#3, +2s"),
+            "{format}: freeze beside its quiesce"
+        );
+    }
+    let narrow = run_width(
+        &[&["--format", "table"][..], &with(mirror_pair_args(), &NY)].concat(),
+        "80",
+    );
+    assert!(narrow.contains("#1 db1-prod: quiesced, but"), "{narrow}");
 }

@@ -1,6 +1,9 @@
-//! Cluster kinds as real logs contradict the easy rules: hot-add stuns,
-//! stale markers, markers logged after the stun, long consolidations, and
-//! input with no markers at all.
+//! Cluster kinds, each decided by a marker line seen in real logs (the
+//! fixtures' README says where), with that line as the evidence; the rules
+//! real logs contradict the easy ones with: hot-add stuns, stale markers,
+//! markers logged after the stun, long consolidations; and where the log
+//! is silent: a guess in a source of stun lines alone, `unknown` anywhere
+//! else.
 
 mod common;
 
@@ -33,6 +36,137 @@ fn k(us: u64, kind: &str, source: &str) -> (u64, String, String) {
     (us, kind.to_owned(), source.to_owned())
 }
 
+/// (line, text) of cluster `i`'s evidence; panics when it has none.
+fn evidence(v: &Value, i: usize) -> (u64, String) {
+    let e = &v["clusters"][i]["evidence"];
+    assert!(
+        e.is_object(),
+        "cluster {i} has no evidence: {}",
+        v["clusters"][i]
+    );
+    (
+        e["line"].as_u64().unwrap(),
+        e["text"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn the_rebooted_esxi_67_vm_is_reset_six_times_with_no_backup_window() {
+    let (v, code) = json(&["fixtures/kinds/reset-esxi67"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        kinds(&v),
+        [
+            k(22072, "reset", "marker"),
+            k(34963, "reset", "marker"),
+            k(35103, "reset", "marker"),
+            k(34064, "reset", "marker"),
+            k(33138, "reset", "marker"),
+            k(38749, "reset", "marker"),
+        ]
+    );
+    for i in 0..6 {
+        assert_eq!(evidence(&v, i).1, "DEVICE: Resetting device 'ALL'.");
+        let source = v["clusters"][i]["evidence"]["source"].as_str().unwrap();
+        assert!(
+            source.ends_with(if i == 0 {
+                "vmware-1.log"
+            } else {
+                "vmware-2.log"
+            }),
+            "{source}"
+        );
+    }
+    // The API reset's evidence is its own line, the one right before the stun's.
+    assert_eq!(v["clusters"][5]["evidence"]["line"], 145);
+    assert!(v["windows"].as_array().unwrap().is_empty());
+    // `memoryHotplug: Node 0: Present`, logged at every power-on, opened
+    // nothing: the stun 22 minutes later is a reset.
+    assert_eq!(v["clusters"][1]["start"], "2021-03-01T07:33:06.434Z");
+}
+
+#[test]
+fn a_fixture_of_real_lines_for_every_kind_that_has_them() {
+    for (dir, kind, line, text) in [
+        (
+            "create",
+            "create",
+            1,
+            "SnapshotVMX_TakeSnapshot start: 'Backup', deviceState=0, lazy=0, logging=0, quiesced=1, forceNati",
+        ),
+        (
+            "consolidate",
+            "consolidate",
+            1,
+            "SnapshotVMXConsolidateOnlineCB: Another iteration is needed.",
+        ),
+        (
+            "vmotion-source",
+            "vmotion",
+            3,
+            "Received migrate 'to' request for mid id 8743996508480001077, src ip <192.168.1.22>, dst ip <192.168.1.23>(invalidate source config).",
+        ),
+        (
+            "vmotion-dest",
+            "vmotion",
+            1,
+            "Migrate_Open: Restoring from <10.0.0.2> with migration id 1446046703473901",
+        ),
+        (
+            "hotplug-memory",
+            "hotplug",
+            3,
+            "memoryHotplug: Change of memory size from 32768 to 65536 was requested",
+        ),
+        (
+            "hotplug-usb",
+            "hotplug",
+            1,
+            "Requesting hot-remove of 'usb'.",
+        ),
+        (
+            "hotplug-disk",
+            "hotplug",
+            1,
+            "VigorTransportProcessClientPayload: opID=3ca02fa6-01-d-8704 seq=198939: Receiving HotPlugManager.BeginBatch request.",
+        ),
+    ] {
+        let (v, code) = json(&[&format!("fixtures/kinds/{dir}/vmware.log")]);
+        assert_eq!(code, 0, "{dir}");
+        let c = &v["clusters"][0];
+        assert_eq!(
+            (c["kind"].as_str(), c["kind_source"].as_str()),
+            (Some(kind), Some("marker")),
+            "{dir}"
+        );
+        assert_eq!(evidence(&v, 0), (line, text.to_owned()), "{dir}");
+        assert!(
+            c["evidence"]["source"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("{dir}/vmware.log"))
+        );
+    }
+}
+
+#[test]
+fn an_unmarked_stun_in_a_full_log_is_unknown_with_the_line_before_it() {
+    let (v, _) = json(&["fixtures/kinds/after/vmware.log"]);
+    // 250002 at 19:00:00, after the ESXi 5.0 consolidation ended.
+    let c = &v["clusters"][1];
+    assert_eq!(
+        (c["kind"].as_str(), c["kind_source"].as_str()),
+        (Some("unknown"), Some("none"))
+    );
+    assert_eq!(
+        evidence(&v, 1),
+        (
+            5,
+            "ConsolidateEnd: Snapshot consolidate complete: The operation completed successfully (0).".to_owned()
+        )
+    );
+}
+
 #[test]
 fn hot_add_and_hot_remove_are_hotplug_not_vmotion() {
     let (v, code) = json(&["fixtures/kinds/hotplug/vmware.log"]);
@@ -48,6 +182,17 @@ fn hot_add_and_hot_remove_are_hotplug_not_vmotion() {
             k(900000, "vmotion", "marker"),
         ]
     );
+    // The evidence of a `Migrate:` line's cluster is the line that opened
+    // the operation it belongs to.
+    assert_eq!(
+        evidence(&v, 0).1,
+        "memoryHotplug: Change of memory size from 32768 to 65536 was requested"
+    );
+    assert!(
+        evidence(&v, 2)
+            .1
+            .starts_with("Migrate_Open: Restoring from")
+    );
 }
 
 #[test]
@@ -58,9 +203,9 @@ fn stale_markers_decide_nothing() {
         [
             k(700001, "create", "marker"),
             k(300002, "consolidate", "marker"),
-            // 23 h 52 min after `TakeSnapshotComplete`, alone, nothing after:
-            // not a guessed create.
-            k(2000003, "unknown", "heuristic"),
+            // 23 h 52 min after `TakeSnapshotComplete`: no marker decides,
+            // and the log holds other lines, so nothing is guessed.
+            k(2000003, "unknown", "none"),
         ]
     );
     let (v, _) = json(&["fixtures/kinds/stale2/vmware.log"]);
@@ -68,10 +213,11 @@ fn stale_markers_decide_nothing() {
         kinds(&v),
         [
             // A step marker two hours before, its operation never begun.
-            k(400004, "unknown", "heuristic"),
-            // Two unmarked stuns together.
-            k(400005, "consolidate", "heuristic"),
-            k(400006, "consolidate", "heuristic"),
+            k(400004, "unknown", "none"),
+            // Two unmarked stuns together: not a guessed consolidate in a
+            // log that holds other lines.
+            k(400005, "unknown", "none"),
+            k(400006, "unknown", "none"),
         ]
     );
 }
@@ -85,7 +231,7 @@ fn end_markers_after_the_stun_and_open_consolidations() {
             // ESXi 5.0: one stun, `ConsolidateEnd` 79 ms after it.
             k(3500001, "consolidate", "marker"),
             // A begin marker after a stun belongs to the next operation.
-            k(250002, "unknown", "heuristic"),
+            k(250002, "unknown", "none"),
             k(1500003, "create", "marker"),
             // ConsolidateStart … 70 min … ConsolidateEnd: both consolidate.
             k(100004, "consolidate", "marker"),
@@ -107,7 +253,22 @@ fn the_seed_without_markers_is_still_create_then_consolidate() {
             .all(|e| e.1 == "consolidate" && e.2 == "heuristic"),
         "{got:?}"
     );
-    assert_eq!(v["windows"].as_array().unwrap().len(), 1);
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 2);
+    assert!(clusters.iter().all(|c| c["evidence"].is_null()));
+    let windows = v["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0]["guessed"], true);
+    // The human formats mark the guesses.
+    let (table, _, _) = run(&["--format", "table", "fixtures/seed/stuns-grep.txt"]);
+    assert!(
+        table.contains("create?") && table.contains("consolidate?"),
+        "{table}"
+    );
+    // The same stuns in the full log: decided by markers, a window not guessed.
+    let (full, _) = json(&["fixtures/seed/vmware.log"]);
+    assert_eq!(full["windows"][0]["guessed"], false);
+    assert_eq!(full["clusters"][0]["kind_source"], "marker");
 }
 
 #[test]
@@ -136,4 +297,61 @@ fn a_narrow_time_window_never_changes_a_kind() {
     }
     assert_eq!(late["summary"]["events"], 4);
     assert_eq!(late["vms"][0]["events"], 4);
+}
+
+#[test]
+fn every_human_format_shows_what_decided_each_kind() {
+    let out = cmd()
+        .env("COLUMNS", "80")
+        .args([
+            "--format",
+            "table",
+            "--explain",
+            "fixtures/kinds/reset-esxi67",
+        ])
+        .args([
+            "fixtures/formats/oldformat/vmware.log",
+            "fixtures/seed/stuns-grep.txt",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let explained: Vec<&str> = table
+        .lines()
+        .skip_while(|l| *l != "What decided each kind:")
+        .skip(1)
+        .take_while(|l| l.starts_with("  #"))
+        .collect();
+    assert_eq!(explained.len(), 9, "{table}");
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+    assert!(
+        explained.contains(&"  #3 reset — vmware-1.log:21: DEVICE: Resetting device 'ALL'."),
+        "{explained:?}"
+    );
+    // Elided to the width, not wrapped.
+    assert!(
+        explained.iter().any(|l| l
+            .starts_with("  #9 unknown — no marker; the line before it, vmware.log:14: ")
+            && l.ends_with('…')),
+        "{explained:?}"
+    );
+    assert!(
+        explained[0].starts_with("  #1 create? — guessed"),
+        "{explained:?}"
+    );
+    // Without --explain the table keeps to its sections.
+    let (plain, _, _) = run(&["--format", "table", "fixtures/kinds/reset-esxi67"]);
+    assert!(!plain.contains("What decided"), "{plain}");
+    let (md, _, _) = run(&["--format", "markdown", "fixtures/kinds/reset-esxi67"]);
+    assert!(
+        md.contains("- \\#6 reset — vmware-2.log:145: DEVICE: Resetting device 'ALL'."),
+        "{md}"
+    );
+    let (html, _, _) = run(&["--format", "html", "fixtures/kinds/reset-esxi67"]);
+    assert_eq!(
+        html.matches("kind from vmware-2.log:145: DEVICE: Resetting device 'ALL'.</title>")
+            .count(),
+        1,
+        "the API reset's mark carries its evidence"
+    );
 }

@@ -4,9 +4,14 @@
 //! operation marker of another kind between them. Its kind comes from the
 //! log's own markers when a fresh one is there — the latest marker since
 //! the previous cluster, if logged within the hour before or part of an
-//! operation still open, else the first end marker logged just after it —
-//! and otherwise from the shape of the stuns: a snapshot create stuns once,
-//! its consolidation once per disk and iteration.
+//! operation still open, else the first end marker logged just after it.
+//! That marker is the cluster's evidence. Where no marker decides, a
+//! source of stun lines alone (saved `grep Unstun` output) gets a guess
+//! from the shape of the stuns — a snapshot create stuns once, its
+//! consolidation once per disk and iteration — and any other source says
+//! `unknown`, with the line logged before the stun as its evidence: a
+//! guess where the log speaks would send a reader after a backup that
+//! never ran.
 
 use super::report::{Kind, KindSource};
 use super::vms::Item;
@@ -36,6 +41,9 @@ pub(super) struct Draft {
     pub(super) source: KindSource,
     pub(super) snapshot: Option<Name>,
     pub(super) quiesced: Option<bool>,
+    /// The timeline index of the line that decided the kind (a marker, or
+    /// for `unknown` the line logged before the first stun).
+    pub(super) evidence: Option<usize>,
 }
 
 /// A marker as the clustering sees it.
@@ -45,6 +53,8 @@ struct Mark {
     time: EpochMs,
     snapshot: Option<Name>,
     quiesced: Option<bool>,
+    /// Its index in the timeline.
+    item: usize,
 }
 
 /// An operation begun and not yet over.
@@ -57,8 +67,11 @@ fn kind_of(op: OpKind) -> Kind {
     match op {
         OpKind::Create => Kind::Create,
         OpKind::Consolidate => Kind::Consolidate,
+        OpKind::Revert => Kind::Revert,
         OpKind::Migrate => Kind::Vmotion,
         OpKind::Hotplug => Kind::Hotplug,
+        OpKind::Reset => Kind::Reset,
+        OpKind::Resume => Kind::Resume,
     }
 }
 
@@ -78,35 +91,61 @@ struct Walk {
 }
 
 /// Groups a VM's stuns into clusters and gives each a kind.
-pub(super) fn clusters(timeline: &[Item], gap_ms: i64) -> Vec<Draft> {
+/// `stun_only[log]`: that log holds nothing but stun lines.
+pub(super) fn clusters(timeline: &[Item], stun_only: &[bool], gap_ms: i64) -> Vec<Draft> {
     let mut w = Walk::default();
     for (i, item) in timeline.iter().enumerate() {
         match item.kind {
-            RecordKind::Op(op) => w.marker(op, item.time, gap_ms),
+            RecordKind::Op(op) => w.marker(op, i, item.time, gap_ms),
             RecordKind::Stun { .. } => w.stun(i, item.time, gap_ms),
             _ => {}
         }
     }
     w.close();
     let mut drafts = w.drafts;
+    for d in drafts.iter_mut().filter(|d| d.source != KindSource::Marker) {
+        let first = d.stuns[0];
+        if stun_only.get(timeline[first].log as usize) == Some(&true) {
+            d.source = KindSource::Heuristic;
+        } else {
+            d.source = KindSource::None;
+            d.evidence = context_before(timeline, first);
+        }
+    }
     guess_kinds(&mut drafts);
     drafts
 }
 
+/// The line logged before the stun at `at`, when the scan kept it (it is
+/// the item just before, from the same log, one line up).
+fn context_before(timeline: &[Item], at: usize) -> Option<usize> {
+    let stun = &timeline[at];
+    (0..at).rev().take(4).find(|&i| {
+        let c = &timeline[i];
+        matches!(c.kind, RecordKind::Context(_)) && c.log == stun.log && c.line + 1 == stun.line
+    })
+}
+
 impl Walk {
-    fn marker(&mut self, op: &Op, time: EpochMs, gap_ms: i64) {
+    fn marker(&mut self, op: &Op, item: usize, time: EpochMs, gap_ms: i64) {
         let open_kind = self.open.as_ref().map(|o| o.mark.kind);
-        // Memory hot-add logs `Migrate: VM starting stun` too.
-        let kind = if op.generic && open_kind == Some(Kind::Hotplug) {
-            Kind::Hotplug
-        } else {
-            kind_of(op.kind)
+        // `Migrate: VM starting stun` is logged by a vMotion and by a memory
+        // hot-add alike: it belongs to the one that is open, alone it
+        // decides nothing.
+        // Its evidence is then the line that opened that operation.
+        let (kind, item) = match (op.generic, &self.open) {
+            (false, _) => (kind_of(op.kind), item),
+            (true, Some(o)) if matches!(o.mark.kind, Kind::Hotplug | Kind::Vmotion) => {
+                (o.mark.kind, o.mark.item)
+            }
+            (true, _) => return,
         };
         let mark = Mark {
             kind,
             time,
             snapshot: op.snapshot.clone(),
             quiesced: op.quiesced,
+            item,
         };
         self.between.push(kind);
         self.name_snapshot(&mark);
@@ -185,15 +224,17 @@ impl Walk {
             start: time,
             end: time,
             kind: Kind::Unknown,
-            source: KindSource::Heuristic,
+            source: KindSource::None,
             snapshot: None,
             quiesced: None,
+            evidence: None,
         };
         let Some(m) = decider else {
             return (d, false);
         };
         d.kind = m.kind;
         d.source = KindSource::Marker;
+        d.evidence = Some(m.item);
         if m.kind == Kind::Create {
             // The begin marker holds the snapshot's name and quiescing.
             let begun = open.filter(|o| o.kind == Kind::Create);
@@ -213,6 +254,7 @@ impl Walk {
         if let (false, Some(m)) = (decided, self.after.take()) {
             c.kind = m.kind;
             c.source = KindSource::Marker;
+            c.evidence = Some(m.item);
             if m.kind == Kind::Create {
                 c.snapshot = m.snapshot;
             }

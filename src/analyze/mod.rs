@@ -20,8 +20,8 @@ use globset::GlobMatcher;
 use rayon::prelude::*;
 
 pub use report::{
-    Cluster, Event, HostReport, Kind, KindSource, Quiesce, QuiesceOutcome, Report, Summary,
-    VmReport, Window,
+    Cluster, Event, Evidence, HostReport, Kind, KindSource, Quiesce, QuiesceOutcome, Report,
+    Summary, VmReport, Window,
 };
 
 use crate::escape::{Name, Part};
@@ -67,6 +67,7 @@ struct VmOut {
     host: Name,
     vm: Name,
     dir: Part,
+    product: Option<Name>,
     /// The source and host of each of its logs that holds a reported stun.
     logs: Vec<(Name, Name)>,
     /// Reported clusters, in time order.
@@ -83,6 +84,7 @@ struct VmOut {
 struct ClusterOut {
     /// Its index among the VM's drafts (quiesces point there).
     draft: usize,
+    evidence: Option<Evidence>,
     snapshot: Option<Name>,
     /// Its events in [`VmOut::events`].
     events: u32,
@@ -196,7 +198,8 @@ pub fn analyze(collected: Collected, opts: &Options) -> Report {
 
 /// Clusters one VM's timeline and keeps the events in scope.
 fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
-    let drafts = clusters::clusters(&vm.timeline, opts.gap_ms);
+    let stun_only: Vec<bool> = vm.logs.iter().map(|l| l.stun_only).collect();
+    let drafts = clusters::clusters(&vm.timeline, &stun_only, opts.gap_ms);
     let in_scope = drafts
         .iter()
         .flat_map(|d| &d.stuns)
@@ -243,8 +246,21 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
             });
         }
         if events.len() > before {
+            let evidence = d.evidence.map(|i| {
+                let item = &vm.timeline[i];
+                Evidence {
+                    source: vm.log(item).source.clone(),
+                    line: item.line,
+                    text: match item.kind {
+                        RecordKind::Op(op) => op.text.clone(),
+                        RecordKind::Context(text) => text.clone(),
+                        _ => Name::new(),
+                    },
+                }
+            });
             clusters.push(ClusterOut {
                 draft,
+                evidence,
                 snapshot: d.snapshot,
                 events: (events.len() - before) as u32,
                 kind: d.kind,
@@ -259,6 +275,7 @@ fn analyse_vm(vm: vms::Vm<'_>, opts: &Options) -> VmOut {
         host: vm.host,
         vm: vm.vm,
         dir: vm.dir,
+        product: vm.product,
         logs,
         clusters,
         events,
@@ -327,7 +344,7 @@ fn assemble_report(
         let events = &report.events[first_event..];
         report
             .vms
-            .push(stats::vm_report(&v.host, &v.vm, &v.dir, events));
+            .push(stats::vm_report(&v.host, &v.vm, &v.dir, v.product, events));
     }
     report.hosts = stats::host_reports(&report.vms);
     report.summary = stats::summary(&report.vms, &report.events, skipped);
@@ -348,6 +365,7 @@ fn cluster(id: u64, c: &ClusterOut, events: &[Event], opts: &Options) -> Cluster
         vm: first.map_or_else(Name::new, |e| e.vm.clone()),
         kind: c.kind,
         kind_source: c.source,
+        evidence: c.evidence.clone(),
         snapshot,
         quiesced,
         quiesce: None,

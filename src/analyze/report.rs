@@ -9,15 +9,25 @@ use crate::qos::{Qos, Verdict};
 use crate::time::EpochMs;
 use crate::zone::format_rfc3339_ms;
 
-/// What a cluster of stuns was.
+/// What a cluster of stuns was: the one list of kinds every renderer
+/// reads. (Storage vMotion has no kind: no real log line tells it apart.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// Snapshot create.
     Create,
+    /// Snapshot remove or consolidate.
     Consolidate,
+    /// Revert to a snapshot.
+    Revert,
+    /// vMotion (either side).
     Vmotion,
     /// CPU/memory hot-add or device hot-add/remove: an internal stun.
     Hotplug,
+    /// VM reset or guest reboot.
+    Reset,
+    /// Resume from suspend.
+    Resume,
     Unknown,
 }
 
@@ -26,9 +36,20 @@ impl Kind {
         match self {
             Kind::Create => "create",
             Kind::Consolidate => "consolidate",
+            Kind::Revert => "revert",
             Kind::Vmotion => "vmotion",
             Kind::Hotplug => "hotplug",
+            Kind::Reset => "reset",
+            Kind::Resume => "resume",
             Kind::Unknown => "unknown",
+        }
+    }
+
+    /// The kind as the human formats write it: `create?` when guessed.
+    pub fn label(self, source: KindSource) -> String {
+        match source {
+            KindSource::Heuristic => format!("{}?", self.as_str()),
+            _ => self.as_str().to_owned(),
         }
     }
 }
@@ -37,10 +58,24 @@ impl Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KindSource {
-    /// A context marker in the log said so.
+    /// A marker line in the log said so (the evidence).
     Marker,
-    /// Guessed from the shape of the stuns (input without markers).
+    /// Guessed from the pattern of the stuns, in a source that holds
+    /// nothing but stun lines.
     Heuristic,
+    /// Nothing decided it: the log holds other lines, but no marker for
+    /// this stun (`unknown`; the evidence is the line logged before it).
+    None,
+}
+
+/// The log line that decided a cluster's kind (or, for an `unknown`
+/// cluster, the last line before its first stun).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub source: Name,
+    pub line: u64,
+    /// The line's message, escaped.
+    pub text: Name,
 }
 
 fn ser_time<S: Serializer>(ms: &EpochMs, s: S) -> Result<S::Ok, S::Error> {
@@ -111,6 +146,9 @@ pub struct VmReport {
     pub host: Name,
     pub vm: Name,
     pub dir: Part,
+    /// The product its log's banner names (`ESX 6.7.0`, `Workstation
+    /// 25.0.0`), when a log begins with one.
+    pub product: Option<Name>,
     pub events: u64,
     pub p50_us: u64,
     pub p90_us: u64,
@@ -142,6 +180,8 @@ pub struct Cluster {
     pub vm: Name,
     pub kind: Kind,
     pub kind_source: KindSource,
+    /// The line that decided the kind; None for a guessed kind.
+    pub evidence: Option<Evidence>,
     pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
     /// A create cluster's quiesce (None when the snapshot was not quiesced
@@ -171,6 +211,8 @@ pub struct Window {
     pub lifetime_s: f64,
     pub max_us: u64,
     pub verdict: Verdict,
+    /// Made of guessed kinds (a source of stun lines only).
+    pub guessed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -48,7 +48,13 @@ impl Tally {
     }
 }
 
-pub(super) fn vm_report(host: &Name, vm: &Name, dir: &Part, events: &[Event]) -> VmReport {
+pub(super) fn vm_report(
+    host: &Name,
+    vm: &Name,
+    dir: &Part,
+    product: Option<Name>,
+    events: &[Event],
+) -> VmReport {
     let t = Tally::of(events.iter());
     let mut sorted: Vec<u64> = events.iter().map(|e| e.stun_us).collect();
     sorted.sort_unstable();
@@ -56,6 +62,7 @@ pub(super) fn vm_report(host: &Name, vm: &Name, dir: &Part, events: &[Event]) ->
         host: host.clone(),
         vm: vm.clone(),
         dir: dir.clone(),
+        product,
         events: t.events,
         p50_us: nearest_rank(&sorted, 500),
         p90_us: nearest_rank(&sorted, 900),

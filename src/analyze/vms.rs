@@ -47,6 +47,8 @@ pub(super) struct Vm<'a> {
     pub(super) named: bool,
     /// Its directory is below `vmfs/volumes/<datastore>/`.
     pub(super) on_datastore: bool,
+    /// The product its latest log's banner names (`Workstation 25.0.0`).
+    pub(super) product: Option<Name>,
 }
 
 impl Vm<'_> {
@@ -188,6 +190,7 @@ pub(super) fn build<'a>(
             .then_with(|| la.source.cmp(&lb.source))
     });
     let first = &logs[0];
+    let product = says.product.take().map(|p| p.1);
     let given = says.name.map(|n| n.1).or_else(|| {
         logs.iter()
             .find_map(|l| vmx_names.get(l.dir.as_str()))
@@ -221,6 +224,7 @@ pub(super) fn build<'a>(
         timeline,
         named,
         on_datastore: below_datastore(&first.dir).is_some(),
+        product,
     };
     drop_copied_stuns(&mut vm, notes);
     vm

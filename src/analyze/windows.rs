@@ -1,7 +1,8 @@
 //! Backup windows: a snapshot's create cluster and the consolidate cluster
-//! that ends it.
+//! that ends it. Kinds are guessed only in sources of stun lines alone, so
+//! a window of guessed kinds comes from one of those, and says so.
 
-use super::report::{Cluster, Kind, Window};
+use super::report::{Cluster, Kind, KindSource, Window};
 use crate::qos::Qos;
 
 /// The windows of one VM's clusters (in time order): each create cluster
@@ -36,5 +37,8 @@ fn window(create: &Cluster, consolidate: &Cluster, qos: &Qos) -> Window {
         lifetime_s: (consolidate.start - create.start) as f64 / 1000.0,
         max_us,
         verdict: qos.verdict(max_us),
+        guessed: [create, consolidate]
+            .iter()
+            .any(|c| c.kind_source == KindSource::Heuristic),
     }
 }

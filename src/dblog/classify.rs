@@ -13,7 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use super::{DbFormat, DbKind};
 
 /// Patterns, by bit number in [`matches`]'s result.
-const PATTERNS: [&str; 14] = [
+const PATTERNS: [&str; 16] = [
     "becoming primary mirror server",                  // 0
     "becoming backup",                                 // 1
     "mirrorclient: connected to primary",              // 2
@@ -28,6 +28,8 @@ const PATTERNS: [&str; 14] = [
     "failover",                                        // 11
     "trouble",                                         // 12
     "primary",                                         // 13
+    "cannot become primary",                           // 14
+    "applying journal data for mirror",                // 15
 ];
 const TAKEOVER: u32 = 1 << 0;
 const BACKUP: u32 = 1 << 1;
@@ -36,6 +38,13 @@ const FREEZE: u32 = 1 << 3;
 const THAW: u32 = 1 << 4;
 const STARTUP: u32 = (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8);
 const MIRROR_WORDS: u32 = (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13);
+/// `AddVirtualAddress failed, cannot become primary: …`: a takeover that
+/// did not happen.
+const TAKEOVER_FAILED: u32 = 1 << 14;
+/// `DejournalProcessor: Applying journal data for mirror …`: a member
+/// catching up, which names the mirror at any severity; context, never an
+/// event.
+const DEJOURNAL: u32 = 1 << 15;
 
 /// Leftmost-longest: where a phrase and a word it contains both match
 /// (`becoming primary mirror server`, `primary`), the phrase is found, and
@@ -115,7 +124,11 @@ fn freeze_thaw(bits: u32) -> Option<DbKind> {
 fn messages(severity: Option<u8>, text: &[u8]) -> Class {
     let bits = matches(text);
     let kind = freeze_thaw(bits).or_else(|| {
-        if bits & TAKEOVER != 0 {
+        if bits & TAKEOVER_FAILED != 0 {
+            Some(DbKind::TakeoverFailed)
+        } else if bits & DEJOURNAL != 0 {
+            None
+        } else if bits & TAKEOVER != 0 {
             Some(DbKind::Takeover)
         } else if bits & BACKUP != 0 {
             Some(DbKind::Backup)
@@ -218,6 +231,36 @@ mod tests {
             assert_eq!(kind(0, &text), Some(DbKind::Takeover), "{pad}");
         }
         assert!(PATTERNS.iter().all(|p| p.len() <= LONGEST));
+    }
+
+    #[test]
+    fn a_failed_takeover_and_dejournaling() {
+        // Both from public IRIS logs (see docs/database.md).
+        assert_eq!(
+            kind(
+                2,
+                "AddVirtualAddress failed, cannot become primary: AddVirtualAddress Failed - could not assign IP to interface, error: Need root privileges to run this script"
+            ),
+            Some(DbKind::TakeoverFailed)
+        );
+        for sev in [0, 1, 2] {
+            assert_eq!(
+                kind(
+                    sev,
+                    "DejournalProcessor: Applying journal data for mirror \"MIRROR\" starting at 0 in file #7(/usr/iris/mgr/journal/MIRROR-MIRROR-20240709.007)"
+                ),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_daemon_that_died_is_no_freeze() {
+        // A crash freezes the system: not the backup's freeze.
+        assert_eq!(
+            kind(3, "Daemon WRTDMN (pid 182058) died. Freezing system"),
+            None
+        );
     }
 
     #[test]

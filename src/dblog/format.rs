@@ -242,6 +242,16 @@ mod tests {
     }
 
     #[test]
+    fn a_bracket_inside_a_message_is_no_category() {
+        // Older Caché has no category: an `[Actions]` later in the text is
+        // the message's own.
+        let h = parse_head(b"01/02/17-10:00:00:000 (1234) 2 Journal is full [Actions] switch it")
+            .unwrap();
+        assert_eq!(h.category, None);
+        assert_eq!(h.message, b"Journal is full [Actions] switch it");
+    }
+
+    #[test]
     fn freeze_log_lines() {
         let h = parse_head(b"01/04/2017 16:30:36: Backup.General.ExternalFreeze: System suspended")
             .unwrap();

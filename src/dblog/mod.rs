@@ -42,6 +42,9 @@ pub use read::{ReadOptions, is_db_log_name, read, read_path};
 pub enum DbKind {
     /// This member became primary: a failover (or a manual switch).
     Takeover,
+    /// This member tried to become primary and could not
+    /// (`AddVirtualAddress failed, cannot become primary: …`).
+    TakeoverFailed,
     /// Became primary right after the instance started: a restart, not a
     /// failover, so never linked to a stun.
     PrimaryAtStartup,
@@ -64,6 +67,7 @@ impl DbKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DbKind::Takeover => "takeover",
+            DbKind::TakeoverFailed => "takeover_failed",
             DbKind::PrimaryAtStartup => "primary_at_startup",
             DbKind::Backup => "backup",
             DbKind::Connected => "connected",
@@ -82,7 +86,10 @@ impl DbKind {
 
     /// Kinds that a stun can explain (a restart's own takeover cannot).
     pub fn is_correlated(self) -> bool {
-        matches!(self, DbKind::Takeover | DbKind::Mirror)
+        matches!(
+            self,
+            DbKind::Takeover | DbKind::TakeoverFailed | DbKind::Mirror
+        )
     }
 }
 
@@ -185,6 +192,10 @@ pub struct DbEvent {
     /// For `$SNAPLOG` freezes and thaws, the instance the line names;
     /// freezes pair with thaws of the same instance.
     pub instance: Option<Shared>,
+    /// For a freeze: the instance started again after it, in the same log,
+    /// with no thaw between — the log of a VM restored from a backup taken
+    /// while the database was frozen.
+    pub restarted: bool,
 }
 
 /// What the user should know about a database log; never changes the exit

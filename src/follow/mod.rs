@@ -112,6 +112,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         top: args.top,
         width: crate::table_width(stdout_tty),
         zone: args.tz.clone(),
+        explain: args.explain,
     };
     let status = !args.quiet && io::stderr().is_terminal();
     let mut roots: Vec<PathBuf> = args.paths.iter().map(PathBuf::from).collect();

@@ -180,6 +180,7 @@ impl Out {
                     match c.kind_source {
                         crate::analyze::KindSource::Marker => "as its log's marker says",
                         crate::analyze::KindSource::Heuristic => "guessed from its stuns",
+                        crate::analyze::KindSource::None => "no marker in its log says why",
                     },
                 )
             }),

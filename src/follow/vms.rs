@@ -258,6 +258,8 @@ impl VmState {
                 last: l.last,
                 input: 0,
                 fingerprint: None,
+                // A watched log is a VM's own log, written as it runs.
+                stun_only: false,
             });
         }
         if let Some(n) = vmx_name {

@@ -41,12 +41,18 @@ pub struct Entry {
 pub struct Says {
     pub name: Option<(EpochMs, Name)>,
     pub host: Option<(EpochMs, Name)>,
+    /// The product and version of its banner (`Workstation 25.0.0`).
+    pub product: Option<(EpochMs, Name)>,
 }
 
 impl Says {
     /// Takes in what a later record (or a later log) says.
     pub fn merge(&mut self, other: Says) {
-        for (mine, theirs) in [(&mut self.name, other.name), (&mut self.host, other.host)] {
+        for (mine, theirs) in [
+            (&mut self.name, other.name),
+            (&mut self.host, other.host),
+            (&mut self.product, other.product),
+        ] {
             if let Some(t) = theirs
                 && mine.as_ref().is_none_or(|m| t.0 >= m.0)
             {
@@ -88,6 +94,9 @@ pub struct LogFile {
     pub input: usize,
     /// Equal for two logs of the same name and content (None: empty log).
     pub fingerprint: Option<u64>,
+    /// It holds nothing but stun lines (saved `grep Unstun` output, an
+    /// excerpt): only there are kinds guessed from the stuns' pattern.
+    pub stun_only: bool,
 }
 
 impl LogFile {

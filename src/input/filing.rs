@@ -19,8 +19,7 @@ use crate::vmlog::{self, LineTime, SkipReason};
 fn holds_log_line(res: &ScanResult) -> bool {
     !res.records.is_empty()
         || res.skipped_total() > 0
-        || res
-            .head
+        || vmlog::header::strip_bom(&res.head)
             .split(|&c| c == b'\n')
             .any(|l| vmlog::parse_header(l).is_some())
 }
@@ -118,6 +117,16 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         );
     }
     out.logs_in.push((input, res.skipped_total()));
+    let stun_only = res.preceded == 0;
+    // The banner names the product; it is the log's first line, kept in
+    // its head (a year-less banner's time only orders rotations: 0).
+    let product = crate::vmlog::product_in_head(&res.head).map(|(t, p)| {
+        let t = match t {
+            LineTime::Utc(ms) => ms,
+            LineTime::NoYear { .. } => 0,
+        };
+        (t, Name::from(escape_bytes(&p)))
+    });
     note_skipped(&res, &node.source, out);
     out.whole.push(whole_key(&node.container, &node.name));
     let source = Name::from(node.source.as_str());
@@ -151,7 +160,9 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         // The usual case: every record is the log's own.
         let records = std::mem::take(&mut res.records);
         let fingerprint = fingerprint(node.base(), 0, &res, &records);
-        let log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        let mut log = new_log(own, disk_dir, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
+        log.says.product = product;
         return out.logs.push(log);
     }
     let mut groups: Vec<Vec<scan::Record>> = vec![Vec::new(); res.origins.len() + 1];
@@ -172,7 +183,7 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
         let fingerprint = fingerprint(node.base(), i, &res, &records);
         if i == 0 {
             if let Some(own) = own.take() {
-                let log = new_log(
+                let mut log = new_log(
                     own,
                     disk_dir.clone(),
                     records,
@@ -181,6 +192,8 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
                     fingerprint,
                     out,
                 );
+                log.stun_only = stun_only;
+                log.says.product = product.clone();
                 out.logs.push(log);
             }
             continue;
@@ -189,7 +202,8 @@ pub(super) fn finish_log(mut res: ScanResult, node: &Node, input: usize, out: &m
             scan::Origin::Grep(name) => grep_place(name, node, &own_dir),
             scan::Origin::Forwarded { host, app } => forwarded_place(host, app, node, &own_source),
         };
-        let log = new_log(place, None, records, mtime, input, fingerprint, out);
+        let mut log = new_log(place, None, records, mtime, input, fingerprint, out);
+        log.stun_only = stun_only;
         out.logs.push(log);
     }
 }
@@ -285,6 +299,7 @@ fn new_log(
         last,
         input,
         fingerprint,
+        stun_only: false,
     }
 }
 

@@ -21,6 +21,12 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     for s in &v.sections {
         writeln!(out)?;
         section(out, s)?;
+        if s.id == "clusters" && !v.evidence.is_empty() {
+            writeln!(out, "\nWhat decided each kind:\n")?;
+            for e in &v.evidence {
+                writeln!(out, "- {}", escape(e))?;
+            }
+        }
     }
     list(
         out,

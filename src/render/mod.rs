@@ -30,6 +30,8 @@ pub struct Style {
     pub width: Option<usize>,
     /// The zone times are shown in.
     pub zone: Zone,
+    /// `--explain`: the table says what decided each cluster's kind.
+    pub explain: bool,
 }
 
 /// The column order of `tsv` and `csv`.

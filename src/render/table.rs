@@ -24,6 +24,9 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     for s in &v.sections {
         writeln!(out)?;
         section(out, s, style.width, paint)?;
+        if style.explain && s.id == "clusters" {
+            explain(out, &v.evidence, style.width)?;
+        }
     }
     writeln!(out)?;
     verdict(out, &v.verdict, style.width, paint)?;
@@ -34,6 +37,37 @@ pub fn write(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
         prose(out, &text, style.width, "")?;
     }
     Ok(())
+}
+
+/// `--explain`: what decided each cluster's kind, one line per cluster,
+/// cut at the terminal's width (`…`): the whole line is in `--format json`.
+fn explain(out: &mut dyn Write, lines: &[String], limit: Option<usize>) -> io::Result<()> {
+    writeln!(out, "What decided each kind:")?;
+    for line in lines {
+        let line = format!("  {line}");
+        match limit {
+            Some(w) if width(&line) > w => writeln!(out, "{}", elide_end(&line, w))?,
+            _ => writeln!(out, "{line}")?,
+        }
+    }
+    Ok(())
+}
+
+/// `text` cut to `max` columns, ending in `…`.
+fn elide_end(text: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// ANSI colour, or none.

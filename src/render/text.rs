@@ -58,21 +58,44 @@ pub fn tsv(report: &Report, header: bool, zone: &Zone, out: &mut dyn Write) -> i
 
 /// One event as a `tsv` line.
 pub fn tsv_row(e: &Event, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
-    // Escaping already replaced tabs and newlines inside fields; written
-    // field by field, as this runs once per event of a big bundle.
-    writeln!(
-        out,
-        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-        e.stun_us,
-        e.verdict,
-        zone.rfc3339(e.time),
-        e.host,
-        e.vm,
-        e.kind.as_str(),
-        e.cluster,
-        e.source,
-        e.line
-    )
+    // Escaping already replaced tabs and newlines inside fields. This runs
+    // once per event of a big bundle, after the reading, on one thread: the
+    // line is put together here and written at once (field by field
+    // through `dyn Write` and the formatting machinery, the output of a
+    // 1 GB tree cost as much as a tenth of its reading).
+    let mut line = Vec::with_capacity(64 + e.source.len() + e.host.len() + e.vm.len());
+    push_number(&mut line, e.stun_us);
+    line.push(b'\t');
+    line.extend_from_slice(e.verdict.as_str().as_bytes());
+    line.push(b'\t');
+    write!(line, "{}", zone.rfc3339(e.time))?;
+    for field in [e.host.as_str(), e.vm.as_str(), e.kind.as_str()] {
+        line.push(b'\t');
+        line.extend_from_slice(field.as_bytes());
+    }
+    line.push(b'\t');
+    push_number(&mut line, e.cluster);
+    line.push(b'\t');
+    line.extend_from_slice(e.source.as_bytes());
+    line.push(b'\t');
+    push_number(&mut line, e.line);
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
+/// Appends `n` in decimal.
+fn push_number(line: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    line.extend_from_slice(&digits[at..]);
 }
 
 /// RFC 4180: header always, fields quoted when they hold `,` `"` or a line break.
@@ -135,6 +158,15 @@ pub fn raw_row(e: &Event, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::quote;
+
+    #[test]
+    fn numbers_in_decimal() {
+        for n in [0, 7, 10, 1_091_706, u64::MAX] {
+            let mut line = Vec::new();
+            super::push_number(&mut line, n);
+            assert_eq!(line, n.to_string().as_bytes());
+        }
+    }
 
     #[test]
     fn csv_quoting() {

@@ -40,6 +40,12 @@ pub enum Family {
     Pipe,
     /// `Apr 17 22:14:49.605: vcpu-0| message` (ESX 4, Workstation ≤ 7).
     Old,
+    /// `2026-01-09T08:08:30.173Z -INFO vmware-vmx.exe 15108 [ws@4413
+    /// threadName="vmx"] message` (Workstation 25; the layout of vSphere 9's
+    /// own services): a syslog-like level, the program and its pid, then
+    /// one or more RFC 5424 structured-data elements. `+INFO` continues a
+    /// message. The thread is the `threadName` parameter.
+    Structured,
     /// A VMX message forwarded by syslog without its own header: the
     /// time is the syslog envelope's (see [`super::syslog`]).
     Forwarded,
@@ -65,14 +71,17 @@ pub struct Header<'a> {
     pub forwarded: Option<super::syslog::Forwarded<'a>>,
 }
 
-/// A family's parser: a whole line (no leading indentation, no grep
-/// prefix) in, its header out, `None` when the line is not of the family.
-pub type FamilyParser = for<'a> fn(&'a [u8]) -> Option<Header<'a>>;
+/// A family's parser: what follows a line's ISO 8601 time (parsed once
+/// for all of them, as `UTC` milliseconds) in, the header out, `None` when
+/// the line is not of the family.
+pub type FamilyParser = for<'a> fn(EpochMs, &'a [u8]) -> Option<Header<'a>>;
 
-/// The header families, in the order they are tried. Each rejects a line
-/// of another family within its first few bytes, so the order only matters
-/// for speed: the most common layouts first.
-pub const FAMILIES: [FamilyParser; 3] = [severity, pipe, old];
+/// The header families of lines that start with an ISO 8601 time, in the
+/// order they are tried. Each rejects a line of another family within its
+/// first few bytes, so the order only matters for speed: the most common
+/// layouts first. (The old year-less family, `Apr 17 …`, is the one line
+/// start that is not such a time.)
+pub const FAMILIES: [FamilyParser; 3] = [severity, pipe, structured];
 
 /// Parses a line (without its `\n`; a trailing `\r` is tolerated) into its
 /// header, or `None` when the line has no well-formed header. Leading
@@ -87,9 +96,46 @@ pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     super::syslog::parse(line).or_else(|| parse_grep_prefixed(line))
 }
 
+/// A line whose header began on the line before (`prev`, which holds the
+/// header's start and nothing that parses alone): the two put back
+/// together, when that makes a line with a header. Seen where a log went
+/// through a tool that wraps long lines; only lines that hold a needle and
+/// no header come here, so the copy is rare.
+pub fn join_split(prev: &[u8], line: &[u8]) -> Option<Vec<u8>> {
+    let prev = prev.strip_suffix(b"\r").unwrap_or(prev);
+    let start = trim_start(prev);
+    let begins = time::parse_iso(start).is_some() || time::month_from_abbrev(start).is_some();
+    if !begins || prev.len() > 512 || parse_header(prev).is_some() {
+        return None;
+    }
+    let glued = |sep: &[u8]| [prev, sep, line].concat();
+    let spaced = prev.ends_with(b" ") || line.starts_with(b" ");
+    let first = glued(if spaced { b"" } else { b" " });
+    if parse_header(&first).is_some() {
+        return Some(first);
+    }
+    let tight = glued(b"");
+    parse_header(&tight).is_some().then_some(tight)
+}
+
+/// A file's first line without the byte-order mark a Windows editor
+/// writes at the start of a file. (Anywhere else those bytes are part of
+/// the line, and a header after them is not at its start.)
+pub fn strip_bom(first_line: &[u8]) -> &[u8] {
+    first_line
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(first_line)
+}
+
 /// A line of one of the [`FAMILIES`], from its first byte.
 pub(super) fn parse_at_start(line: &[u8]) -> Option<Header<'_>> {
-    FAMILIES.iter().find_map(|family| family(line))
+    match time::parse_iso(line) {
+        Some((ms, used)) => {
+            let after = &line[used..];
+            FAMILIES.iter().find_map(|family| family(ms, after))
+        }
+        None => old(line),
+    }
 }
 
 /// `<name>.log:` (or `<name>.log:<N>:` from `grep -n`) before a header.
@@ -149,9 +195,8 @@ fn take_thread(b: &[u8], stop: u8) -> Option<(&[u8], usize)> {
 }
 
 /// `2015-10-27T22:01:42.149Z| vcpu-0| [I120: ]message`.
-fn pipe(line: &[u8]) -> Option<Header<'_>> {
-    let (ms, used) = time::parse_iso(line)?;
-    let b = line[used..].strip_prefix(b"| ")?;
+fn pipe(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let b = after_time.strip_prefix(b"| ")?;
     let (thread, n) = take_thread(b, b'|')?;
     let rest = b[n..].strip_prefix(b" ")?;
     Some(Header {
@@ -167,9 +212,8 @@ fn pipe(line: &[u8]) -> Option<Header<'_>> {
 }
 
 /// `2023-12-05T17:42:40.741Z Xx(NN)[+] thread message`.
-fn severity(line: &[u8]) -> Option<Header<'_>> {
-    let (ms, used) = time::parse_iso(line)?;
-    let b = line[used..].strip_prefix(b" ")?;
+fn severity(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let b = after_time.strip_prefix(b" ")?;
     severity_fields(b, LineTime::Utc(ms))
 }
 
@@ -203,6 +247,93 @@ pub(super) fn severity_fields(b: &[u8], time: LineTime) -> Option<Header<'_>> {
         grep_line: None,
         forwarded: None,
     })
+}
+
+/// `<time> [-+]LEVEL <program> <pid> [<id> key="value" …]… message`.
+/// Read by shape, not by the `ws@4413` of Workstation 25: any SD-ID, any
+/// parameters, several elements; the level's sign is optional (vSphere 9
+/// services write `INFO vpxd 20973 [Originator@4413 sub="…"] …`).
+fn structured(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let mut b = after_time.strip_prefix(b" ")?;
+    let continuation = b.first() == Some(&b'+');
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        b = &b[1..];
+    }
+    let level = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    if !(3..=12).contains(&level) {
+        return None;
+    }
+    let b = b[level..].strip_prefix(b" ")?;
+    let (_program, n) = take_thread(b, b' ')?;
+    let b = &b[n..];
+    let pid = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let b = match pid {
+        0 => b.strip_prefix(b"- ")?,
+        _ => b[pid..].strip_prefix(b" ")?,
+    };
+    let (sd, rest) = structured_data(b)?;
+    let thread = sd_param(sd, b"threadName").unwrap_or(b"-");
+    Some(Header {
+        time: LineTime::Utc(ms),
+        family: Family::Structured,
+        continuation,
+        thread,
+        rest,
+        grep_name: None,
+        grep_line: None,
+        forwarded: None,
+    })
+}
+
+/// RFC 5424 structured data at the start of `b` — one or more `[id
+/// key="value" …]` elements (a value may hold `\"`, `\\` and `\]`), or
+/// `-` — and the message after the space that follows it (empty when the
+/// line ends there).
+fn structured_data(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    if let Some(rest) = b.strip_prefix(b"-") {
+        return Some((&b[..0], rest.strip_prefix(b" ").unwrap_or(rest)));
+    }
+    let mut i = 0;
+    while b.get(i) == Some(&b'[') {
+        let mut quoted = false;
+        i += 1;
+        loop {
+            match *b.get(i)? {
+                b'\\' if quoted => i += 1,
+                b'"' => quoted = !quoted,
+                b']' if !quoted => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    if i == 0 {
+        return None;
+    }
+    let rest = &b[i..];
+    match rest.first() {
+        None | Some(b'\r') => Some((&b[..i], &rest[..0])),
+        Some(b' ') => Some((&b[..i], &rest[1..])),
+        _ => None,
+    }
+}
+
+/// The value of parameter `key` in structured data (its quotes off).
+fn sd_param<'a>(sd: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&sd[from..], key) {
+        let start = from + at;
+        let before = start.checked_sub(1).and_then(|i| sd.get(i));
+        let value = sd[start + key.len()..].strip_prefix(b"=\"");
+        if let (Some(b' '), Some(v)) = (before, value) {
+            let end = memchr::memchr(b'"', v)?;
+            let v = &v[..end];
+            return (!v.is_empty() && v.len() <= 64).then_some(v);
+        }
+        from = start + key.len();
+    }
+    None
 }
 
 /// `Apr 17 22:14:49.605: vcpu-0| message` (day may be space-padded).
@@ -356,6 +487,67 @@ mod tests {
         assert_eq!(
             utc("2020-05-21T20:04:24.263-07:00| vcpu-0| I125: x"),
             "2020-05-22T03:04:24.263Z"
+        );
+    }
+
+    #[test]
+    fn the_structured_family_is_read_by_shape() {
+        let h = parse_header(
+            b"2026-01-09T08:08:30.173Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] DICT               displayName = \"konte\"\r",
+        )
+        .unwrap();
+        assert_eq!(
+            (h.family, h.thread, h.continuation),
+            (Family::Structured, &b"vmx"[..], false)
+        );
+        assert_eq!(
+            h.messages(),
+            (&b"DICT               displayName = \"konte\"\r"[..], None)
+        );
+        let h = parse_header(
+            b"2026-01-09T08:08:30.765Z +INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] ",
+        )
+        .unwrap();
+        assert!(h.continuation);
+        assert_eq!(h.rest, b"");
+        // vSphere 9's services: no sign, another SD-ID, no threadName.
+        let h = parse_header(
+            b"2026-01-09T08:08:31.000Z INFO vpxd 20973 [Originator@4413 sub=\"Default\" opID=\"a-1\"] Task started",
+        )
+        .unwrap();
+        assert_eq!((h.thread, h.rest), (&b"-"[..], &b"Task started"[..]));
+        // Several elements, a quoted `]`, a nil pid.
+        let h = parse_header(
+            b"2026-01-09T08:08:31.000Z -WARNING vmx - [x@1 k=\"a\\\"]\" threadName=\"vcpu-0\"][meta seq=\"1\"] m",
+        )
+        .unwrap();
+        assert_eq!((h.thread, h.rest), (&b"vcpu-0"[..], &b"m"[..]));
+        for bad in [
+            "2026-01-09T08:08:31.000Z -INFO vmware-vmx.exe 15108 no structured data",
+            "2026-01-09T08:08:31.000Z -info vmware-vmx.exe 15108 [ws@4413] m",
+            "2026-01-09T08:08:31.000Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"",
+        ] {
+            assert_eq!(parse_header(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_split_header_is_joined_with_the_line_after() {
+        let joined = join_split(
+            b"2026-01-09T08:08:30.173Z -INFO vmware-vmx.exe 15108 [ws@4413",
+            b"threadName=\"vmx\"] DICT displayName = \"konte\"",
+        )
+        .unwrap();
+        assert_eq!(parse_header(&joined).unwrap().thread, b"vmx");
+        assert!(join_split(b"2021-03-01T06:58:45.463Z| vcpu-0|", b" I125: x").is_some());
+        // A whole line before is not a header's start.
+        assert_eq!(
+            join_split(b"2021-03-01T06:58:45.463Z| vcpu-0| I125: a", b"b"),
+            None
+        );
+        assert_eq!(
+            join_split(b"junk", b"2021-03-01T06:58:45.463Z| vcpu-0| I125: a"),
+            None
         );
     }
 

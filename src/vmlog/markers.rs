@@ -11,6 +11,12 @@
 use super::header::{Header, trim, trim_end, trim_start};
 use super::stun::stun_message;
 
+/// How long a begin or step marker speaks for the stun that follows it:
+/// older, it decides nothing unless its operation is still open.
+pub const FRESH_MS: i64 = 3600 * 1000;
+/// How long a consolidation stays open without its end marker.
+pub const CONSOLIDATE_OPEN_MS: i64 = 24 * 3600 * 1000;
+
 /// What a line means to stunscan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<'a> {
@@ -73,12 +79,22 @@ impl QuiesceLine<'_> {
 /// The operation an operation marker belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OpKind {
+    /// Snapshot create.
     Create,
+    /// Snapshot remove or consolidate.
     Consolidate,
+    /// Revert to a snapshot (a Workstation power-on from a memory
+    /// snapshot's `.vmsn`).
+    Revert,
+    /// vMotion, either side.
     Migrate,
     /// CPU or memory hot-add, device hot-add or hot-remove: an internal
     /// stun, not a snapshot and not a vMotion.
     Hotplug,
+    /// VM reset, or a reboot of the guest.
+    Reset,
+    /// Resume from suspend (`.vmss`).
+    Resume,
 }
 
 /// Where in its operation a marker is logged: only begin markers open an
@@ -135,11 +151,42 @@ pub enum Means {
 pub struct Marker {
     /// The message starts with these bytes.
     pub literal: &'static [u8],
+    /// And holds these later on (empty: no condition). For messages whose
+    /// start is shared by many (`VigorTransportProcessClientPayload: opID=…
+    /// seq=…: Receiving <request> request.` names every API call the VMX
+    /// receives).
+    pub contains: &'static [u8],
     pub means: Means,
 }
 
 const fn row(literal: &'static [u8], means: Means) -> Marker {
-    Marker { literal, means }
+    Marker {
+        literal,
+        contains: b"",
+        means,
+    }
+}
+
+const fn row_with(literal: &'static [u8], contains: &'static [u8], means: Means) -> Marker {
+    Marker {
+        literal,
+        contains,
+        means,
+    }
+}
+
+/// The prefix of every API request the VMX logs.
+const VIGOR_REQUEST: &[u8] = b"VigorTransportProcessClientPayload: ";
+
+impl Marker {
+    fn matches(&self, msg: &[u8]) -> bool {
+        // The first byte first: most rows differ there, and a comparison
+        // call per row of the table cost a third of reading a marker line.
+        msg.first() == self.literal.first()
+            && msg.starts_with(self.literal)
+            && (self.contains.is_empty()
+                || memchr::memmem::find(&msg[self.literal.len()..], self.contains).is_some())
+    }
 }
 
 use Means::*;
@@ -147,37 +194,80 @@ use OpKind::*;
 use Phase::*;
 
 /// Every message prefix that means something, first match wins. Where each
-/// was seen in real logs is in `docs/kinds.md`.
+/// was seen in real logs is in `docs/kinds.md`; lines that many operations
+/// write (`memoryHotplug: Node 0: Present …`, `CPU reset: hard`,
+/// `Destroying virtual dev for scsi0:0`, `CPT: Restoring checkpoint`,
+/// `DISKLIB-…`) match no row and decide nothing.
 pub const MARKERS: &[Marker] = &[
     // Snapshot create.
     row(b"SnapshotVMX_TakeSnapshot start: ", TakeSnapshotStart),
     row(b"SnapshotVMXTakeSnapshotComplete:", TakeSnapshotDone),
+    // Workstation 7 and older.
+    row(b"SnapshotVMX done with ", TakeSnapshotDone),
     row(b"SnapshotVMXTakeSnapshotWork", Op(Create, Step)),
     row(b"SNAPSHOT: SnapshotPrepareTakeDoneCB", Op(Create, Step)),
     // Snapshot consolidate (delete).
     row(b"ConsolidateEnd", Op(Consolidate, End)),
     row(b"ConsolidateStart", Op(Consolidate, Begin)),
     row(b"Consolidate", Op(Consolidate, Step)),
+    row(
+        b"SnapshotVMXConsolidateOnlineCB: Done with consolidate",
+        Op(Consolidate, End),
+    ),
     row(b"SnapshotVMXConsolidate", Op(Consolidate, Step)),
     row(b"SnapshotVMX_Consolidate", Op(Consolidate, Step)),
-    // vMotion. `MigrateBusMemPrealloc` (every power-on) matches no row.
+    // vMotion, source and destination. `MigrateBusMemPrealloc` (every
+    // power-on) matches no row.
     row(b"Migrate_Open", Op(Migrate, Begin)),
+    row(b"Received migrate ", Op(Migrate, Begin)),
+    row_with(
+        VIGOR_REQUEST,
+        b"Receiving Migrate.PrepareSource request",
+        Op(Migrate, Begin),
+    ),
     row(b"MigrateSetState", Op(Migrate, Step)),
     row(b"MigrateSetInfo", Op(Migrate, Step)),
-    row(b"Migrate.PrepareSource", Op(Migrate, Step)),
-    row(b"Migrate_", Op(Migrate, Step)),
+    // Logged by vMotion and by a CPU or memory hot-add alike.
     row(b"Migrate:", Generic(Migrate, Step)),
-    row(b"Received migrate", Op(Migrate, Step)),
-    // Hot-plug: CPU and memory hot-add, device hot-add and hot-remove.
-    row(b"Requesting hot-add", Op(Hotplug, Begin)),
+    // Hot-plug: memory hot-add, device hot-remove, a device batch (a disk
+    // attached).
+    row(
+        b"memoryHotplug: Change of memory size from",
+        Op(Hotplug, Begin),
+    ),
     row(b"Requesting hot-remove", Op(Hotplug, Begin)),
-    row(b"CPU hot-add", Op(Hotplug, Begin)),
-    row(b"CPU hot-remove", Op(Hotplug, Begin)),
-    row(b"memoryHotplug:", Op(Hotplug, Begin)),
-    row(b"MemoryHotplug:", Op(Hotplug, Begin)),
-    row(b"cpuHotplug", Op(Hotplug, Step)),
-    row(b"CPUHotplug", Op(Hotplug, Step)),
-    row(b"hotplug:", Op(Hotplug, Step)),
+    row_with(
+        VIGOR_REQUEST,
+        b"Receiving HotPlugManager.BeginBatch request",
+        Op(Hotplug, Begin),
+    ),
+    // VM reset (from the UI or the API) and guest reboot. Every one seen
+    // logs `DEVICE: Resetting device 'ALL'.` just before its stun, after
+    // the line that says who asked.
+    row_with(
+        VIGOR_REQUEST,
+        b"Receiving PowerState.InitiateReset request",
+        Op(Reset, Begin),
+    ),
+    row(b"VM reset requested", Op(Reset, Begin)),
+    row(b"Vigor_Reset: Attaching to reset", Op(Reset, Begin)),
+    row(
+        b"Chipset: The guest has requested that the virtual machine be hard reset",
+        Op(Reset, Begin),
+    ),
+    row(b"DEVICE: Resetting device 'ALL'", Op(Reset, Begin)),
+    // Power-on from a memory snapshot (`.vmsn`: a revert) or from a
+    // suspended state (`.vmss`: a resume).
+    row_with(
+        b"Resuming virtual machine from ",
+        b".vmsn with ",
+        Op(Revert, Begin),
+    ),
+    row_with(
+        b"Resuming virtual machine from ",
+        b".vmss with ",
+        Op(Resume, Begin),
+    ),
     // Quiescing the guest for a snapshot.
     row(b"ToolsBackup: changing quiesce state: ", QuiesceState),
     row(b"[msg.snapshot.quiesce.", QuiesceMessage),
@@ -206,13 +296,36 @@ impl<'a> Header<'a> {
     }
 }
 
+/// The rows whose literal starts with `byte`, in table order: a message
+/// is compared with these few only (this runs on every line the scan
+/// parses, twice for a line with an opid).
+fn rows_starting_with(byte: u8) -> &'static [u8] {
+    static BY_FIRST: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let by_first = BY_FIRST.get_or_init(|| {
+        let mut v = vec![Vec::new(); 256];
+        for (i, m) in MARKERS.iter().enumerate() {
+            if let (Some(&b), Ok(i)) = (m.literal.first(), u8::try_from(i)) {
+                v[usize::from(b)].push(i);
+            }
+        }
+        v
+    });
+    &by_first[usize::from(byte)]
+}
+
 /// Classifies a message that starts at `msg`.
 pub fn classify(msg: &[u8]) -> Option<Message<'_>> {
     let msg = trim_end(msg);
-    if let Some(stun) = stun_message(msg) {
+    if msg.first() == Some(&b'C')
+        && let Some(stun) = stun_message(msg)
+    {
         return Some(stun);
     }
-    let marker = MARKERS.iter().find(|m| msg.starts_with(m.literal))?;
+    let first = *msg.first()?;
+    let marker = rows_starting_with(first)
+        .iter()
+        .map(|&i| &MARKERS[usize::from(i)])
+        .find(|m| m.matches(msg))?;
     let tail = &msg[marker.literal.len()..];
     let op = |kind, phase, generic| {
         Some(Message::Op(OpMarker {
@@ -307,6 +420,31 @@ fn unquote(value: &[u8]) -> &[u8] {
     }
 }
 
+/// The product and version a log's banner names (`Log for VMware
+/// Workstation pid=15108 version=25.0.0 build=…` → `Workstation 25.0.0`),
+/// with the banner's time, from the first lines of a log (its head: the
+/// banner is the first line, after a byte-order mark or a junk line at
+/// most, so the scan need not search for it).
+pub fn product_in_head(head: &[u8]) -> Option<(super::LineTime, Vec<u8>)> {
+    let head = super::header::strip_bom(head);
+    head.split(|&c| c == b'\n').take(4).find_map(|line| {
+        let h = super::parse_header(line)?;
+        let (Message::Product(product), text) = h.meaning()? else {
+            return None;
+        };
+        let version = memchr::memmem::find(text, b" version=").map(|at| {
+            let v = &text[at + 9..];
+            &v[..v.iter().position(|&c| c == b' ').unwrap_or(v.len())]
+        });
+        let mut out = product.to_vec();
+        if let Some(v) = version.filter(|v| !v.is_empty()) {
+            out.push(b' ');
+            out.extend_from_slice(v);
+        }
+        Some((h.time, out))
+    })
+}
+
 /// `displayName = "…"` in a `.vmx` file (keys are case-insensitive there).
 pub fn vmx_display_name(line: &[u8]) -> Option<&[u8]> {
     let line = trim(line);
@@ -354,38 +492,62 @@ mod tests {
 
     #[test]
     fn operation_markers() {
+        // Message texts seen in real logs (docs/kinds.md says where).
         for (line, kind, phase, generic) in [
             ("ConsolidateStart: x", Consolidate, Begin, false),
             ("SnapshotVMX_Consolidate: x", Consolidate, Step, false),
             (
-                "ConsolidateEnd: Snapshot consolidate complete: 0",
+                "ConsolidateEnd: Snapshot consolidate complete: Cancelled (34).",
                 Consolidate,
                 End,
                 false,
             ),
-            ("SnapshotVMXTakeSnapshotWork: x", Create, Step, false),
             (
-                "SNAPSHOT: SnapshotPrepareTakeDoneCB: x",
+                "SnapshotVMXConsolidateOnlineCB: Another iteration is needed.",
+                Consolidate,
+                Step,
+                false,
+            ),
+            (
+                "SnapshotVMXConsolidateOnlineCB: Done with consolidate",
+                Consolidate,
+                End,
+                false,
+            ),
+            (
+                "SnapshotVMXTakeSnapshotWork: Transition to mode 0.",
                 Create,
                 Step,
                 false,
             ),
             (
-                "Migrate_Open: Migrating to <x> with migration id 1",
+                "SNAPSHOT: SnapshotPrepareTakeDoneCB: Prepare phase complete (The operation completed successfully).",
+                Create,
+                Step,
+                false,
+            ),
+            (
+                "Migrate_Open: Restoring from <10.0.0.2> with migration id 1446046703473901",
                 Migrate,
                 Begin,
                 false,
             ),
             (
-                "MigrateSetState: Transitioning from state 1 to 2.",
+                "MigrateSetState: Transitioning from state 0 to 1.",
                 Migrate,
                 Step,
                 false,
             ),
             (
-                "Received migrate 'from' request for mid id 1",
+                "Received migrate 'to' request for mid id 8743996508480001077, src ip <192.168.1.22>, dst ip <192.168.1.23>(invalidate source config).",
                 Migrate,
-                Step,
+                Begin,
+                false,
+            ),
+            (
+                "VigorTransportProcessClientPayload: opID=lgfd4abh-18745-auto-egq-h5:70005734-88-01-39-6b81 seq=10304: Receiving Migrate.PrepareSource request.",
+                Migrate,
+                Begin,
                 false,
             ),
             (
@@ -394,14 +556,51 @@ mod tests {
                 Step,
                 true,
             ),
+            ("Requesting hot-remove of 'usb'.", Hotplug, Begin, false),
             (
-                "Requesting hot-add of memory: 4096 MB",
+                "memoryHotplug: Change of memory size from 32768 to 65536 was requested",
                 Hotplug,
                 Begin,
                 false,
             ),
-            ("Requesting hot-remove of USB device", Hotplug, Begin, false),
-            ("memoryHotplug: Hot-adding memory", Hotplug, Begin, false),
+            (
+                "VigorTransportProcessClientPayload: opID=3ca02fa6-01-d-8704 seq=198939: Receiving HotPlugManager.BeginBatch request.",
+                Hotplug,
+                Begin,
+                false,
+            ),
+            (
+                "VigorTransportProcessClientPayload: opID=esxui-d993-7a21 seq=2203: Receiving PowerState.InitiateReset request.",
+                Reset,
+                Begin,
+                false,
+            ),
+            (
+                "VM reset requested: Attempting CPUs/Devices reset.",
+                Reset,
+                Begin,
+                false,
+            ),
+            ("Vigor_Reset: Attaching to reset.", Reset, Begin, false),
+            (
+                "Chipset: The guest has requested that the virtual machine be hard reset.",
+                Reset,
+                Begin,
+                false,
+            ),
+            ("DEVICE: Resetting device 'ALL'.", Reset, Begin, false),
+            (
+                "Resuming virtual machine from C:\\Users\\OFFICIAL\\Downloads\\konte-8b7525f0.vmss with 2048 MB of memory.",
+                Resume,
+                Begin,
+                false,
+            ),
+            (
+                "Resuming virtual machine from E:\\SAP\\sap\\SAP\\SAP-Snapshot2.vmsn with 2048 MB of memory.",
+                Revert,
+                Begin,
+                false,
+            ),
         ] {
             let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {line}");
             match msg(&full) {
@@ -419,11 +618,25 @@ mod tests {
 
     #[test]
     fn look_alikes_mean_nothing() {
+        // Lines every power-on, or many operations, write (real texts).
         for not_a_marker in [
             "Hotplug: Node 0: Present: 2047 MB (100 %) Size:32767 MB (100 %)",
+            "memoryHotplug: Node 0: Present: 4095 MB (100 %) Size:4095 MB (100 %)",
+            "memoryHotplug: Current size = 512M",
             "restoring MigrateState",
             "MigrateBusMemPrealloc: BusMem preallocation begins.",
             "CPT: vm was stunned for 38123 us",
+            "CPU reset: hard (mode 0)",
+            "CPU reset: soft (mode 2)",
+            "Destroying virtual dev for scsi0:0 vscsi=8247",
+            "CPT: Restoring checkpoint C:\\Users\\OFFICIAL\\Downloads\\konte-8b7525f0.vmss",
+            "Chipset version: 0x13",
+            "USB: Per-Device Resetting device 0x200000050e0f0003",
+            "UHCI: HCReset",
+            "VMXSTATS: Registering 29 stats: vmx.snapshotConsolidateTime",
+            "Chipset: The guest has requested that the virtual machine be powered off.",
+            "VigorTransportProcessClientPayload: opID=esxui-276a-6e90 seq=974: Receiving PowerState.InitiatePowerOff request.",
+            "PIIX4: PM Resuming from suspend type 0x0",
         ] {
             let full = format!("2017-01-04T21:30:20.000Z| vmx| I125: {not_a_marker}");
             assert_eq!(msg(&full), None, "{not_a_marker}");
@@ -475,17 +688,28 @@ mod tests {
     /// the scan only parses lines where a needle is. (`DICT ` is found by
     /// its key, `displayName`; the product banner is reported nowhere.)
     #[test]
+    fn the_table_is_indexed_by_first_byte() {
+        // Row numbers are kept as bytes.
+        assert!(MARKERS.len() <= 256);
+        assert!(MARKERS.iter().all(|m| !m.literal.is_empty()));
+    }
+
+    #[test]
     fn every_marker_is_searched_for() {
         for m in MARKERS
             .iter()
             .filter(|m| !matches!(m.means, DisplayName | Product))
         {
-            assert!(
+            let holds = |text: &[u8]| {
                 super::super::scan::NEEDLES
                     .iter()
-                    .any(|n| memchr::memmem::find(m.literal, n.as_bytes()).is_some()),
-                "{}",
-                String::from_utf8_lossy(m.literal)
+                    .any(|n| memchr::memmem::find(text, n.as_bytes()).is_some())
+            };
+            assert!(
+                holds(m.literal) || holds(m.contains),
+                "{} {}",
+                String::from_utf8_lossy(m.literal),
+                String::from_utf8_lossy(m.contains)
             );
         }
     }

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
-use super::header::{self, LineTime};
-use super::markers::{Message, OpKind, Phase};
+use super::header::{self, Header, LineTime};
+use super::markers::{CONSOLIDATE_OPEN_MS, FRESH_MS, Message, OpKind, OpMarker, Phase};
 use super::stun::{self, SkipReason};
 use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_bytes};
@@ -22,35 +22,36 @@ use crate::escape::{Name, escape_bytes};
 /// stun line is under 200 bytes), so they are skipped rather than grown into.
 pub const BLOCK: usize = 256 * 1024;
 
-/// The literals whose presence makes a line worth parsing: one per message
-/// prefix that the analysis uses (`Checkpoint_Unstun:`, `SnapshotVMX…`,
-/// `SnapshotPrepareTake…`, `Consolidate…`, `Migrate…` and `Received
-/// migrate`, hot-add / hot-remove and `…Hotplug`, `DICT displayName`,
-/// `Hostname=`, `ToolsBackup` and `[msg.snapshot.quiesce.`; the product banner is recognised by
-/// [`classify`](super::markers::classify) but
-/// reported nowhere, so it is not searched for). Each is a substring chosen
-/// to start with bytes that are rare in logs, because the SIMD search
-/// (Teddy) keys on a needle's first bytes and every false candidate costs a
-/// verification.
+/// The literals whose presence makes a line worth parsing: every row of
+/// the marker table ([`MARKERS`](super::markers::MARKERS)) holds one (a
+/// test checks it), and so does the stun record. The product banner is
+/// recognised but reported nowhere, so it is not searched for.
 ///
-/// Teddy's cost per byte grows with the length of its fingerprint, which is
-/// the shortest needle's length up to 4: `ot-` (for `hot-add` and
-/// `hot-remove`) makes it 3 bytes instead of 4: the search runs about 1.9
-/// times as fast on real logs (0.82 instead of 1.1 instructions per byte,
-/// with shorter dependency chains) for 0.6 % more candidate lines. Two
-/// bytes (`t-`) gain little more and hand the parser 14 % more lines.
-pub(super) const NEEDLES: [&str; 11] = [
+/// This search is most of the reading's time, and its cost is the number
+/// of needles first: Teddy spreads them over 8 buckets, and every byte
+/// that matches a bucket's masks is a candidate to verify, so each needle
+/// added costs every byte of every log. One needle per family of rows,
+/// not one per row: `napshot` for every `Snapshot…` row (and
+/// `[msg.snapshot.quiesce.`), `eset` for every reset row. Measured with
+/// callgrind on 100 MB of logs, these 12 needles take 204 million
+/// instructions in all, against 238 million for the 15 they replace and
+/// 225 million for 18 rarer ones that hand the parser a third fewer lines.
+/// Each needle starts with bytes that are rare in logs where there is a
+/// choice (`quiesce`, not `ToolsBackup`'s `olsBack`: `ols` is in every
+/// `tools` line).
+///
+/// Teddy's cost per byte also grows with the length of its fingerprint,
+/// the shortest needle's length up to 4: `ot-` (for `hot-remove`) makes it
+/// 3 bytes instead of 4, about 1.9 times as fast on real logs for 0.6 %
+/// more candidate lines. Two bytes (`t-`) gain little more and hand the
+/// parser 14 % more lines.
+pub(super) const NEEDLES: [&str; 12] = [
     "Unstun:",
-    "tVMX",
-    "PrepareTake",
-    "nsolidat",
-    "igrate",
-    "ot-",
-    "otplug",
-    "ayName",
-    "olsBack",
-    "t.quies",
-    "tname=",
+    // Every `Snapshot…` row, `SNAPSHOT: SnapshotPrepare…` and
+    // `[msg.snapshot.quiesce.`.
+    "napshot", "nsolidat", "igrate", "ot-", "otplug", "tPlugM",
+    // Every reset row: `Reset`, `reset`, `Resetting`.
+    "eset", "uming v", "quiesce", "ayName", "tname=",
 ];
 
 /// The first bytes of a log kept for recognising the same log read twice
@@ -109,6 +110,12 @@ pub enum RecordKind {
     },
     Op(Op),
     Quiesce(Quiesce),
+    /// The message of the line logged just before a stun that no marker
+    /// will decide: what the VM was doing, shown as the evidence of an
+    /// `unknown` cluster. Kept only for such stuns (see
+    /// [`Scanner::needs_context`]): for every stun it would double an
+    /// event's memory.
+    Context(Name),
     DisplayName(Name),
     Hostname(Name),
 }
@@ -183,6 +190,10 @@ pub struct ScanResult {
     pub head: Vec<u8>,
     /// Set when scanned as a fragment: its cut first and last lines.
     pub ends: Option<FragmentEnds>,
+    /// Stuns right after a logged line that is not a stun. None in a
+    /// *stun-only* source (saved `grep Unstun` output, an excerpt of stun
+    /// lines), where nothing but the pattern of the stuns can tell a kind.
+    pub preceded: u64,
 }
 
 impl ScanResult {
@@ -269,7 +280,21 @@ pub struct Scanner {
     /// Keep each stun line's text (for `--format raw`).
     keep_text: bool,
     /// Marker texts kept so far (see [`Scanner::shared_text`]).
-    texts: std::collections::HashSet<Name>,
+    texts: std::collections::HashMap<Box<[u8]>, Name>,
+    /// The last line of the block before (for the line before a stun at
+    /// the start of a block); `last_known` false when there is none.
+    last_line: Vec<u8>,
+    last_known: bool,
+    /// When the latest begin or step marker since the last stun was logged.
+    decided_at: Option<i64>,
+    /// When the open consolidation began.
+    consolidating: Option<i64>,
+    /// When the last stun was logged.
+    last_stun: Option<i64>,
+    /// A fragment whose first stun is still to come: what came before it
+    /// (the stun before, the markers) is in another fragment, so that stun
+    /// keeps no line before it.
+    fragment_start: bool,
 }
 
 impl Scanner {
@@ -292,6 +317,7 @@ impl Scanner {
     pub fn fragment() -> Self {
         Scanner {
             in_head: true,
+            fragment_start: true,
             out: ScanResult {
                 ends: Some(FragmentEnds::default()),
                 ..ScanResult::default()
@@ -337,6 +363,7 @@ impl Scanner {
             Piece::Long => {
                 self.out.long_lines += 1;
                 self.out.lines += 1;
+                self.last_known = false;
             }
         }
     }
@@ -387,18 +414,49 @@ impl Scanner {
             let le = memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i);
             self.out.lines += count_newlines(&block[counted..ls]);
             counted = ls;
-            self.line(&block[ls..le], self.out.lines + 1);
+            let last = std::mem::take(&mut self.last_line);
+            let prev = match ls {
+                0 => self.last_known.then_some(&last[..]),
+                _ => Some(line_before(block, ls)),
+            };
+            self.line(&block[ls..le], self.out.lines + 1, prev);
+            self.last_line = last;
             pos = le + 1;
         }
         self.out.lines += count_newlines(&block[counted..]);
         if eof && !block.ends_with(b"\n") {
             self.out.lines += 1;
         }
+        self.keep_last_line(block);
     }
 
-    /// Parses one line that holds a needle; `line_no` is its number.
-    pub fn line(&mut self, raw: &[u8], line_no: u64) {
-        let parsed = header::parse_header(raw).and_then(|h| Some((h, h.meaning()?)));
+    /// Keeps the last line of `block` for a stun at the start of the next.
+    fn keep_last_line(&mut self, block: &[u8]) {
+        let end = block.len() - usize::from(block.ends_with(b"\n"));
+        let last = line_before(block, end + 1);
+        self.last_line.clear();
+        self.last_known = last.len() <= MAX_CONTEXT;
+        if self.last_known {
+            self.last_line.extend_from_slice(last);
+        }
+    }
+
+    /// Parses one line that holds a needle; `line_no` is its number, `prev`
+    /// the line before it when known.
+    pub fn line(&mut self, raw: &[u8], line_no: u64, prev: Option<&[u8]>) {
+        let raw = match line_no {
+            1 => header::strip_bom(raw),
+            _ => raw,
+        };
+        // Parsed once: the header is half the cost of a line read here.
+        let header = header::parse_header(raw);
+        if header.is_none()
+            && let Some(p) = prev
+            && let Some(joined) = header::join_split(p, raw)
+        {
+            return self.line(&joined, line_no, None);
+        }
+        let parsed = header.and_then(|h| Some((h, h.meaning()?)));
         let Some((h, (msg, msg_text))) =
             parsed.filter(|(_, (m, _))| !matches!(m, Message::Product(_)))
         else {
@@ -422,11 +480,15 @@ impl Scanner {
         };
         let line_no = h.grep_line.unwrap_or(line_no);
         let kind = match msg {
-            Message::Stun(us) if !self.keep_text => RecordKind::Stun {
-                us,
-                text: Name::new(),
-            },
+            Message::Stun(us) if !self.keep_text => {
+                self.before_stun(&h, line_no, origin, prev);
+                RecordKind::Stun {
+                    us,
+                    text: Name::new(),
+                }
+            }
             Message::Stun(us) => {
+                self.before_stun(&h, line_no, origin, prev);
                 let text = raw.strip_suffix(b"\r").unwrap_or(raw);
                 // A saved-grep line's original text starts after the prefix.
                 let text = match h.grep_name {
@@ -445,14 +507,17 @@ impl Scanner {
                 });
                 return;
             }
-            Message::Op(m) => RecordKind::Op(Op {
-                kind: m.kind,
-                phase: m.phase,
-                generic: m.generic,
-                snapshot: m.snapshot.map(|s| escape_bytes(s).into()),
-                quiesced: m.quiesced,
-                text: self.shared_text(msg_text),
-            }),
+            Message::Op(m) => {
+                self.track(&m, when(h.time));
+                RecordKind::Op(Op {
+                    kind: m.kind,
+                    phase: m.phase,
+                    generic: m.generic,
+                    snapshot: m.snapshot.map(|s| escape_bytes(s).into()),
+                    quiesced: m.quiesced,
+                    text: self.shared_text(msg_text),
+                })
+            }
             Message::Quiesce(q) => RecordKind::Quiesce(Quiesce {
                 begins: q.begins(),
                 ends: q.ends(),
@@ -497,22 +562,97 @@ impl Scanner {
         }
         self.out.bytes += piece.bytes;
         self.out.long_lines += piece.long_lines;
+        self.out.preceded += piece.preceded;
         if self.out.head.len() < HEAD_BYTES {
             let n = piece.head.len().min(HEAD_BYTES - self.out.head.len());
             self.out.head.extend_from_slice(&piece.head[..n]);
         }
     }
 
+    /// Follows the markers that will decide the next stun's kind (see
+    /// [`Scanner::needs_context`]).
+    fn track(&mut self, m: &OpMarker<'_>, at: i64) {
+        if m.generic {
+            return;
+        }
+        match (m.kind, m.phase) {
+            (OpKind::Consolidate, Phase::Begin) => self.consolidating = Some(at),
+            (OpKind::Consolidate, Phase::End) => self.consolidating = None,
+            _ => {}
+        }
+        if m.phase != Phase::End {
+            self.decided_at = Some(at);
+        }
+    }
+
+    /// Whether a stun at `at` may be one no marker decides: no begin or
+    /// step marker since the last stun within [`FRESH_MS`], and no
+    /// consolidation open (begun within [`CONSOLIDATE_OPEN_MS`]). Erring
+    /// towards yes costs only the memory of a line.
+    fn needs_context(&self, at: i64) -> bool {
+        let within = |t: Option<i64>, ms: i64| t.is_some_and(|t| at >= t && at - t <= ms);
+        !within(self.decided_at, FRESH_MS) && !within(self.consolidating, CONSOLIDATE_OPEN_MS)
+    }
+
+    /// Before a stun's record: counts whether another logged line came
+    /// just before it (a source of stun lines only has none), and keeps
+    /// that line's message when no marker may decide the stun's kind.
+    fn before_stun(&mut self, h: &Header<'_>, line_no: u64, origin: u32, prev: Option<&[u8]>) {
+        let at = when(h.time);
+        // A stun within a second of the one before joins its cluster
+        // (`--gap` is at least a second): it never starts one.
+        let joins = self.last_stun.is_some_and(|t| at >= t && at - t < 1000);
+        let cut = std::mem::take(&mut self.fragment_start);
+        let needed = !joins && !cut && self.needs_context(at);
+        self.decided_at = None;
+        self.last_stun = Some(at);
+        // Once a log is known to hold other lines than stuns, the line
+        // before a stun matters only when it will be kept.
+        if !needed && self.out.preceded > 0 {
+            return;
+        }
+        // A run of stun lines (saved grep output) is not "another line".
+        let Some(p) = prev
+            .filter(|p| !stun::has_stun_words(p))
+            .and_then(header::parse_header)
+        else {
+            return;
+        };
+        self.out.preceded += 1;
+        // In saved grep output or a syslog collector's file the line before
+        // may be another file's or another VM's: not this stun's context.
+        if h.grep_name.is_some() || p.grep_name.is_some() || h.forwarded != p.forwarded {
+            return;
+        }
+        let (first, second) = p.messages();
+        let text = second.unwrap_or(first);
+        if !needed || p.continuation {
+            return;
+        }
+        let text = header::trim_end(text);
+        if text.is_empty() {
+            return;
+        }
+        let text = self.shared_text(text);
+        self.out.records.push(Record {
+            time: h.time,
+            line_no: line_no.saturating_sub(1),
+            origin,
+            kind: RecordKind::Context(text),
+        });
+    }
+
     /// `text` escaped, shared with an equal text met before in this log:
     /// marker messages repeat (`ConsolidateStart: online` every night), and
     /// each kept copy would cost as much as a stun.
     fn shared_text(&mut self, text: &[u8]) -> Name {
-        let text = escape_bytes(text);
-        if let Some(t) = self.texts.get(text.as_str()) {
+        // Looked up by the raw bytes: a text met before costs neither an
+        // escaped copy nor an allocation.
+        if let Some(t) = self.texts.get(text) {
             return t.clone();
         }
-        let t = Name::from(text.as_str());
-        self.texts.insert(t.clone());
+        let t = Name::from(escape_bytes(text));
+        self.texts.insert(text.into(), t.clone());
         t
     }
 
@@ -565,7 +705,7 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
             acc.out.long_lines += 1;
         } else {
             carry.extend_from_slice(&ends.head);
-            acc.line(strip_cr(&carry), lines + 1);
+            acc.line(strip_cr(&carry), lines + 1, None);
         }
         let newlines = piece.lines;
         acc.absorb(piece, lines);
@@ -579,11 +719,36 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
     } else if !carry.is_empty() {
         lines += 1;
         if !cut_after {
-            acc.line(strip_cr(&carry), lines);
+            acc.line(strip_cr(&carry), lines, None);
         }
     }
     acc.out.lines = lines;
     acc.out
+}
+
+/// The longest line kept as the line before a stun.
+const MAX_CONTEXT: usize = 4096;
+
+/// The line that ends just before `at` (a line start, > 0) in `block`.
+fn line_before(block: &[u8], at: usize) -> &[u8] {
+    let end = at - 1;
+    let start = memchr::memrchr(b'\n', &block[..end]).map_or(0, |i| i + 1);
+    let line = &block[start..end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A line's time as milliseconds to compare with another of the same log
+/// (a year-less time is placed in a leap year: only distances of hours
+/// matter here).
+fn when(t: LineTime) -> i64 {
+    match t {
+        LineTime::Utc(ms) => ms,
+        LineTime::NoYear {
+            month,
+            day,
+            ms_of_day,
+        } => crate::time::epoch_ms(2000, month, day, ms_of_day),
+    }
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {

@@ -55,6 +55,29 @@ pub struct CreateRef {
     pub first_stun_us: u64,
 }
 
+/// A quiesce of a VM for a snapshot (VMware Tools freezing the guest's
+/// file systems, as its vmware.log shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuiesceRef {
+    /// The create cluster whose stun followed, if one did.
+    pub cluster_id: Option<u64>,
+    pub vm: String,
+    pub dir_name: String,
+    pub start_ms: EpochMs,
+    /// `None`: the log ends before the quiesce does.
+    pub end_ms: Option<EpochMs>,
+}
+
+/// The quiesce a freeze window sat in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InQuiesce {
+    /// Index into the quiesces given.
+    pub quiesce: usize,
+    /// How long the database stayed frozen after the quiesce ended, when
+    /// that is more than the tolerance: the thaw came late.
+    pub outlasted_ms: Option<i64>,
+}
+
 /// A VM of the report, to tell which member names which VM.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VmRef {
@@ -115,7 +138,7 @@ pub fn names_vm(member: &str, vm: &str, dir_name: &str) -> bool {
 
 /// Whether a member's windows and coverage apply to a VM: the member names
 /// that VM, or names none of the report's VMs (then it applies to all).
-fn applies(member: &str, vm: &str, dir_name: &str, vms: &[VmRef]) -> bool {
+pub fn applies(member: &str, vm: &str, dir_name: &str, vms: &[VmRef]) -> bool {
     names_vm(member, vm, dir_name) || !vms.iter().any(|v| names_vm(member, &v.vm, &v.dir_name))
 }
 
@@ -181,6 +204,40 @@ pub fn in_freeze(
     } else {
         FreezeCheck::default()
     }
+}
+
+/// The quiesce a freeze window sat in: one of a VM the window applies to
+/// that overlaps it, give or take [`FREEZE_TOLERANCE_US`] (the guest's
+/// clock writes the freeze, the host's the quiesce); of several, the one
+/// it overlaps most. A freeze script runs inside the quiesce (VMware Tools
+/// calls it before the snapshot and its thaw after), so a freeze with no
+/// quiesce around it was not the snapshot's, or the VM logs of that time
+/// are missing.
+pub fn in_quiesce(w: &FreezeWindow, quiesces: &[QuiesceRef], vms: &[VmRef]) -> Option<InQuiesce> {
+    let tol = FREEZE_TOLERANCE_US / 1000;
+    let (f0, f1) = (
+        i128::from(w.start_ms),
+        i128::from(w.end_ms.unwrap_or(w.reach_ms)),
+    );
+    let (i, q, _) = quiesces
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| applies(&w.member, &q.vm, &q.dir_name, vms))
+        .filter_map(|(i, q)| {
+            let q0 = i128::from(q.start_ms);
+            let q1 = q.end_ms.map_or(i128::MAX / 4, i128::from);
+            let overlap = f1.min(q1 + tol) - f0.max(q0 - tol);
+            (overlap >= 0).then_some((i, q, overlap))
+        })
+        .max_by_key(|&(i, _, overlap)| (overlap, std::cmp::Reverse(i)))?;
+    let outlasted_ms = match (w.end_ms, q.end_ms) {
+        (Some(thaw), Some(end)) if i128::from(thaw) - i128::from(end) > tol => Some(thaw - end),
+        _ => None,
+    };
+    Some(InQuiesce {
+        quiesce: i,
+        outlasted_ms,
+    })
 }
 
 /// How far window `w` would have to stretch to hold the pause `p0..p1`

@@ -12,6 +12,29 @@ use std::collections::BTreeMap;
 use crate::dblog::{DbKind, DbLog, DbNote};
 use crate::time::EpochMs;
 
+/// How a freeze ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FreezeOutcome {
+    /// The log ends (or the file was cut) before a thaw.
+    Open,
+    /// The instance started again with no thaw: the log of a VM restored
+    /// from a backup taken while the database was frozen — the normal life
+    /// of an external backup's restore, not a failed thaw.
+    Restored,
+    /// A thaw followed.
+    Thawed,
+}
+
+impl FreezeOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FreezeOutcome::Open => "open",
+            FreezeOutcome::Restored => "restored",
+            FreezeOutcome::Thawed => "thawed",
+        }
+    }
+}
+
 /// Database writes suspended from `start_ms` to `end_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreezeWindow {
@@ -26,6 +49,7 @@ pub struct FreezeWindow {
     pub sources: Vec<String>,
     /// Line of the freeze in the first source.
     pub line: u64,
+    pub outcome: FreezeOutcome,
 }
 
 impl FreezeWindow {
@@ -52,13 +76,31 @@ fn pair_in_log(log: &DbLog, out: &mut Vec<FreezeWindow>, notes: &mut Vec<DbNote>
     for e in &log.events {
         let key = (&*e.member, e.instance.as_deref());
         match e.kind {
+            // The instance started again before any thaw: nothing after
+            // the freeze in this log is of the frozen system.
+            DbKind::Freeze if e.restarted => {
+                let start = e.time_ms;
+                let mut w = window(key.0, start, None, start, &log.source, e.line);
+                w.outcome = FreezeOutcome::Restored;
+                out.push(w);
+                notes.push(DbNote {
+                    source: log.source.clone(),
+                    message: format!(
+                        "the freeze at line {} is followed by the instance starting, with no \
+                         thaw: restored from a backup taken while frozen",
+                        e.line
+                    ),
+                });
+            }
             DbKind::Freeze => {
                 open.entry(key).or_insert((e.time_ms, e.line));
             }
             DbKind::Thaw => {
                 if let Some((start, line)) = open.remove(&key) {
                     let end = e.time_ms.max(start);
-                    out.push(window(key.0, start, Some(end), end, &log.source, line));
+                    let mut w = window(key.0, start, Some(end), end, &log.source, line);
+                    w.outcome = FreezeOutcome::Thawed;
+                    out.push(w);
                 }
             }
             _ => {}
@@ -92,6 +134,7 @@ fn window(
         reach_ms,
         sources: vec![source.to_owned()],
         line,
+        outcome: FreezeOutcome::Open,
     }
 }
 
@@ -115,6 +158,7 @@ fn absorb(cur: &mut FreezeWindow, w: FreezeWindow) {
         (a, b) => a.or(b),
     };
     cur.reach_ms = cur.reach_ms.max(w.reach_ms);
+    cur.outcome = cur.outcome.max(w.outcome);
     if let Some(end) = cur.end_ms {
         cur.reach_ms = cur.reach_ms.max(end);
     }
@@ -139,6 +183,7 @@ mod tests {
             source: "s".into(),
             line,
             instance: inst.map(Into::into),
+            restarted: false,
         }
     }
 

@@ -15,16 +15,18 @@ mod set;
 use std::collections::BTreeMap;
 
 pub use correlate::{
-    Correlation, CreateRef, Explained, FreezeCheck, StunRef, VmRef, WindowReport, correlate,
-    explain, in_freeze, names_vm,
+    Correlation, CreateRef, Explained, FreezeCheck, InQuiesce, QuiesceRef, StunRef, VmRef,
+    WindowReport, correlate, explain, in_freeze, in_quiesce, names_vm,
 };
-pub use freeze::{FreezeWindow, freeze_windows};
+pub use freeze::{FreezeOutcome, FreezeWindow, freeze_windows};
 pub use report::{DbReport, ExplainedBy, Freeze};
 pub use set::DbSet;
 
 use super::report::{Kind, Report};
-use crate::dblog::{DbLog, Shared};
+use crate::dblog::{DbLog, DbNote, Shared};
 use crate::input::Notice;
+use crate::units::human_span_ms;
+use crate::zone::format_rfc3339_ms;
 
 /// The last component of a VM directory key (`…/datastore1/db1` → `db1`).
 fn dir_name(dir: &str) -> &str {
@@ -92,6 +94,102 @@ fn create_refs(report: &Report, stuns: &[StunRef]) -> Vec<CreateRef> {
         .collect()
 }
 
+/// The report's quiesces, each with its VM's directory name.
+fn quiesce_refs(report: &Report) -> Vec<QuiesceRef> {
+    report
+        .quiesces
+        .iter()
+        .map(|q| QuiesceRef {
+            cluster_id: q.cluster,
+            vm: q.vm.to_string(),
+            dir_name: report
+                .vms
+                .iter()
+                .find(|v| v.vm == q.vm && v.host == q.host)
+                .map_or_else(String::new, |v| dir_name(&v.dir).to_owned()),
+            start_ms: q.start,
+            end_ms: q.end,
+        })
+        .collect()
+}
+
+/// A freeze with a quiesce of its VMs this near, but none around it, sat
+/// in no quiesce; farther, the VM logs say nothing about it.
+const QUIESCE_NEAR_MS: i64 = 60 * 60 * 1000;
+
+/// Each freeze against the quiesces: which it sat in, whether it outlasted
+/// it, or that it sat in none of its VMs' quiesces.
+fn freezes_in_quiesces(freezes: &mut [Freeze], report: &Report, vms: &[VmRef]) {
+    let quiesces = quiesce_refs(report);
+    for f in freezes {
+        match in_quiesce(&f.window, &quiesces, vms) {
+            Some(q) => {
+                f.quiesce_cluster = quiesces[q.quiesce].cluster_id;
+                f.in_quiesce = true;
+                f.outlasted_ms = q.outlasted_ms;
+            }
+            None => {
+                // Only a quiesce near it says the freeze missed it: VM logs
+                // of another day say nothing.
+                let w = &f.window;
+                f.outside_quiesce = quiesces.iter().any(|q| {
+                    correlate::applies(&w.member, &q.vm, &q.dir_name, vms)
+                        && (q.start_ms - w.start_ms).abs() <= QUIESCE_NEAR_MS
+                });
+            }
+        }
+    }
+}
+
+/// What the freezes and quiesces say that a user must know: a quiesced
+/// snapshot taken with no database freeze (crash-consistent), a freeze
+/// that outlasted its quiesce, a freeze outside every quiesce.
+fn quiesce_notes(db: &DbReport, report: &Report) -> Vec<DbNote> {
+    let mut out = Vec::new();
+    for c in &report.clusters {
+        let quiesced = c.quiesced == Some(true) || c.quiesce.is_some();
+        let check = db.in_freeze.get(&c.id).copied().unwrap_or_default();
+        if quiesced && check.in_freeze == Some(false) {
+            out.push(DbNote {
+                source: c.vm.to_string(),
+                message: format!(
+                    "snapshot #{} ({}) was quiesced but taken with no database freeze: the \
+                     database's log covers the time and shows none, so the freeze script did \
+                     not run and the snapshot is crash-consistent, not application-consistent",
+                    c.id,
+                    format_rfc3339_ms(c.start)
+                ),
+            });
+        }
+    }
+    for f in &db.freezes {
+        let w = &f.window;
+        let at = format_rfc3339_ms(w.start_ms);
+        if let (Some(id), Some(ms)) = (f.quiesce_cluster, f.outlasted_ms) {
+            out.push(DbNote {
+                source: w.member.clone(),
+                message: format!(
+                    "the database freeze at {at} outlasted the quiesce of snapshot #{id} by {}: \
+                     writes stayed suspended after VMware Tools had thawed the guest (a thaw \
+                     script that ran late, or clocks that disagree)",
+                    human_span_ms(ms)
+                ),
+            });
+        }
+        if f.outside_quiesce {
+            out.push(DbNote {
+                source: w.member.clone(),
+                message: format!(
+                    "the database freeze at {at} sat in no snapshot's quiesce: not the \
+                     snapshot's freeze (or the guest's and the host's clocks disagree by more \
+                     than a second)"
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// Correlates the database logs with the report.
 pub fn build(report: &Report, logs: Vec<DbLog>) -> DbReport {
     let set = DbSet::new(logs);
@@ -128,14 +226,20 @@ pub fn build(report: &Report, logs: Vec<DbLog>) -> DbReport {
             window: w.clone(),
             inside: r.inside,
             outside: r.outside,
+            quiesce_cluster: None,
+            in_quiesce: false,
+            outlasted_ms: None,
+            outside_quiesce: false,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut freezes = freezes;
+    freezes_in_quiesces(&mut freezes, report, &vms);
     let in_freeze = creates
         .iter()
         .map(|c| c.cluster_id)
         .zip(c.in_freeze)
         .collect();
-    DbReport {
+    let mut db = DbReport {
         logs: set.logs.len(),
         events: set.events,
         explained,
@@ -143,7 +247,10 @@ pub fn build(report: &Report, logs: Vec<DbLog>) -> DbReport {
         in_freeze,
         notes: set.notes,
         errors: set.errors,
-    }
+    };
+    let notes = quiesce_notes(&db, report);
+    db.notes.extend(notes);
+    db
 }
 
 /// Correlates the database logs with the report and files their notes and

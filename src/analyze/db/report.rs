@@ -27,6 +27,16 @@ pub struct Freeze {
     pub window: FreezeWindow,
     pub inside: Vec<u64>,
     pub outside: Vec<u64>,
+    /// The create cluster whose quiesce the freeze sat in.
+    pub quiesce_cluster: Option<u64>,
+    /// The freeze sat in a quiesce with no create stun after it.
+    pub in_quiesce: bool,
+    /// How long the database stayed frozen after that quiesce ended (more
+    /// than the tolerance).
+    pub outlasted_ms: Option<i64>,
+    /// The VMs the freeze speaks for have a quiesce within an hour of it,
+    /// none around it.
+    pub outside_quiesce: bool,
 }
 
 /// Everything the renderers need about the database's record.
@@ -79,6 +89,11 @@ impl DbReport {
                 }
             })
             .map(|(e, x)| (e, x.as_ref()))
+    }
+
+    /// The freeze whose quiesce was create cluster `id`'s.
+    pub fn freeze_of_quiesce(&self, id: u64) -> Option<&Freeze> {
+        self.freezes.iter().find(|f| f.quiesce_cluster == Some(id))
     }
 
     /// The first takeover and what explains it, preferring one that a

@@ -79,6 +79,7 @@ mod tests {
             source: "same".into(),
             line: 7,
             instance: None,
+            restarted: false,
         };
         DbLog {
             events: vec![event; n],

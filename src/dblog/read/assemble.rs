@@ -13,7 +13,7 @@
 
 use super::super::DbLog;
 use super::super::format::{Head, parse_head};
-use super::entries::{Entries, Meta, continue_text, start_text};
+use super::entries::{Entries, Meta, continue_text, is_banner, start_text};
 use super::{ReadOptions, empty_log};
 use crate::escape::escape_bytes;
 
@@ -34,6 +34,7 @@ pub(super) struct Assembler {
 }
 
 impl Assembler {
+    #[inline]
     pub(super) fn is_open(&self) -> bool {
         self.pending.is_some()
     }
@@ -42,6 +43,10 @@ impl Assembler {
     pub(super) fn line(&mut self, e: &mut Entries<'_>, t: &[u8], number: u64) {
         match parse_head(t) {
             Some(head) => self.head(e, &head, number),
+            None if is_banner(t) => {
+                self.flush(e);
+                e.banner();
+            }
             None => self.continuation(t),
         }
     }

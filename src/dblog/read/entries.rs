@@ -95,6 +95,11 @@ pub(super) struct Entries<'a> {
     /// Other logs were read from the same file (the services of a
     /// container log): an empty log is then no cause for a note.
     siblings: bool,
+    /// Freezes of this log not yet thawed (indices into its events), to
+    /// mark them restarted when the instance starts again.
+    open_freezes: Vec<usize>,
+    /// A recovery banner was read; the next entry's time is the startup's.
+    banner: bool,
 }
 
 impl<'a> Entries<'a> {
@@ -114,6 +119,8 @@ impl<'a> Entries<'a> {
             counts: Counts::default(),
             mismatch: None,
             siblings: false,
+            open_freezes: Vec::new(),
+            banner: false,
         }
     }
 
@@ -148,6 +155,12 @@ impl<'a> Entries<'a> {
             self.counts.bad_date.hit(number);
             return None;
         };
+        // The fast reader resolves the entry after a banner here, never by
+        // its hour's shortcut (it forgets the hour at a banner).
+        if self.banner {
+            self.banner = false;
+            self.last_startup = Some(ms);
+        }
         self.track_order(ms, number);
         Some(ms)
     }
@@ -199,6 +212,7 @@ impl<'a> Entries<'a> {
         let class = classify(m.format, m.severity, text);
         if class.startup {
             self.last_startup = Some(m.time_ms);
+            self.restarted();
         }
         let Some(kind) = class.kind else {
             return;
@@ -213,6 +227,15 @@ impl<'a> Entries<'a> {
             (None, Some(inst)) => inst.clone(),
             (None, None) => self.member.clone(),
         };
+        match kind {
+            DbKind::Freeze => self.open_freezes.push(self.log.events.len()),
+            DbKind::Thaw => {
+                let events = &self.log.events;
+                self.open_freezes
+                    .retain(|&i| events[i].instance != instance || events[i].member != member);
+            }
+            _ => {}
+        }
         self.log.events.push(DbEvent {
             time_ms: m.time_ms,
             kind,
@@ -221,7 +244,25 @@ impl<'a> Entries<'a> {
             source: self.source.clone(),
             line: m.line,
             instance,
+            restarted: false,
         });
+    }
+
+    /// The instance started (a startup entry, or a recovery banner): the
+    /// freezes still open did not end in a thaw.
+    fn restarted(&mut self) {
+        for i in self.open_freezes.drain(..) {
+            if let Some(e) = self.log.events.get_mut(i) {
+                e.restarted = true;
+            }
+        }
+    }
+
+    /// A recovery banner (`*** Recovery started at …`): the instance is
+    /// starting; its time is the next entry's.
+    pub(super) fn banner(&mut self) {
+        self.banner = true;
+        self.restarted();
     }
 
     fn startup_rule(&self, kind: DbKind, time_ms: EpochMs) -> DbKind {
@@ -371,4 +412,13 @@ fn shown(text: &[u8]) -> String {
     let mut s = escape_bytes(&text[..end]);
     s.push('…');
     s
+}
+
+/// The banner IRIS and Caché write, without a time, when the instance
+/// starts: `*** Recovery started at Wed Aug 11 06:12:30 2021`. It and the
+/// lines under it (the recovery's report) belong to no entry: they must
+/// not run on in the text of the entry before (a freeze, in the log of a
+/// VM restored from a backup).
+pub(super) fn is_banner(line: &[u8]) -> bool {
+    line.starts_with(b"*** ")
 }

@@ -327,7 +327,14 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         "{\"log\":\"",
     ]);
     (
-        prop_oneof![4 => iris, 1 => snap, 1 => freeze, 2 => cont, 1 => raw],
+        prop_oneof![
+            4 => iris,
+            1 => snap,
+            1 => freeze,
+            2 => cont,
+            1 => raw,
+            1 => Just(b"*** Recovery started at Sun Nov  2 01:30:00 2025".to_vec()),
+        ],
         prefix,
         any::<bool>(),
     )

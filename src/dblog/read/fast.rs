@@ -33,7 +33,7 @@ use super::super::format::{parse_head, pid_severity};
 use super::super::lines::MAX_LINE;
 use super::super::{DbFormat, DbLog};
 use super::assemble::{Assembler, Lanes};
-use super::entries::{Entries, Meta, continue_text, start_text};
+use super::entries::{Entries, Meta, continue_text, is_banner, start_text};
 use super::{MAX_ENTRY, ReadOptions};
 use crate::time::{EpochMs, digits};
 use crate::zone::{Civil, LocalTime, Zone};
@@ -55,9 +55,12 @@ use crate::zone::{Civil, LocalTime, Zone};
 /// 0 that names the mirror is not assembled. Where a phrase's part and a
 /// word's begin at the same byte (`irrorclient`, `irror`) the phrase's,
 /// listed first, is found.
-const NEEDLES: [&str; 15] = [
+const NEEDLES: [&str; 16] = [
     // becoming primary mirror server / becoming backup
     "ecoming",
+    // cannot become primary (the first bytes of "ecoming", which the SIMD
+    // search already looks for: no more places to check)
+    "ecome",
     // MirrorClient: Connected to primary
     "irrorclient",
     // Backup.General.ExternalFreeze: System suspended
@@ -81,7 +84,7 @@ const NEEDLES: [&str; 15] = [
     "rouble",
     "rimary",
 ];
-const PHRASES: usize = 10;
+const PHRASES: usize = 11;
 
 /// The SIMD searcher itself (Teddy, leftmost-first), without the
 /// automaton around it: less work per search, and a block of a
@@ -293,6 +296,10 @@ impl Scanner<'_> {
             if self.wrapped_line(block, (start, end), t, number) {
                 return;
             }
+            if is_banner(t) {
+                self.banner(block, start);
+                return;
+            }
             // A continuation line.
             if self.wrapped.is_open() {
                 self.wrapped.continuation(t);
@@ -349,7 +356,11 @@ impl Scanner<'_> {
     /// A line behind container prefixes (see [`unwrap`]), read line by
     /// line: a service's goes to its lane, the log's own to `wrapped` (or,
     /// when it continues an entry the fast way began, to that entry).
-    /// `false`: the line has no prefix, or only looks like it has.
+    /// `false`: the line has no prefix, or only looks like it has. Kept
+    /// out of line: a plain log's lines never get here but as continuation
+    /// lines, and the hot path stays small.
+    #[cold]
+    #[inline(never)]
     fn wrapped_line(&mut self, block: &[u8], line: (usize, usize), t: &[u8], n: u64) -> bool {
         let Some(w) = unwrap(t) else {
             return false;
@@ -371,6 +382,7 @@ impl Scanner<'_> {
                 self.flush(block, line.0);
                 self.wrapped.head(&mut self.e, &head, n);
             }
+            None if is_banner(&w.body) => self.banner(block, line.0),
             None if self.pending.open => {
                 let p = &mut self.pending;
                 copy_text(p, block, line.0);
@@ -385,10 +397,24 @@ impl Scanner<'_> {
         true
     }
 
+    /// A recovery banner at `at` of `block`: the entry before ends there.
+    #[cold]
+    #[inline(never)]
+    fn banner(&mut self, block: &[u8], at: usize) {
+        self.flush(block, at);
+        self.wrapped.flush(&mut self.e);
+        self.e.banner();
+        // The next entry's time is the startup's: resolved in full.
+        self.hour = None;
+    }
+
     /// A new entry begins at `line` of `block`.
     fn start(&mut self, block: &[u8], line: (usize, usize), meta: Meta, hits: Hits) {
         self.flush(block, line.0);
-        self.wrapped.flush(&mut self.e);
+        // Every entry starts here: the call only when there is one.
+        if self.wrapped.is_open() {
+            self.wrapped.flush(&mut self.e);
+        }
         let p = &mut self.pending;
         p.open = true;
         p.meta = meta;

@@ -496,3 +496,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_start_banner_is_a_startup_and_ends_the_entry_before() {
+    // As a restored VM's messages.log has it (see docs/database.md), then
+    // a takeover 2 minutes after the restart: the restart's own.
+    let text = "08/11/21-05:49:44:347 (18374) 0 [Utility.Event] Backup.General.ExternalFreeze: System suspended\n\
+                \n\
+                *** Recovery started at Wed Aug 11 06:12:30 2021\n\
+                \x20    Current default directory: /usr/irissys/mgr\n\
+                Exiting with status 3 (Success)\n\
+                08/11/21-06:12:30:224 (1148) 0 [Generic.Event] Allocated 430MB shared memory\n\
+                08/11/21-06:14:30:000 (1149) 0 [Utility.Event] Becoming primary mirror server\n";
+    let log = read_str(text, &Zone::utc(), None);
+    let kinds: Vec<DbKind> = log.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [DbKind::Freeze, DbKind::PrimaryAtStartup]);
+    assert_eq!(
+        log.events[0].text,
+        "Backup.General.ExternalFreeze: System suspended"
+    );
+    assert!(log.events[0].restarted);
+}

@@ -50,7 +50,7 @@ fn page(r: &Report, style: &Style, v: &View) -> Markup {
                     p.rule { (v.rule) }
                 }
                 (verdict(v))
-                (cards(r))
+                @if !r.db_only() { (cards(r)) }
                 @if !r.events.is_empty() {
                     (timelines(r, style))
                     section #lengths {
@@ -276,6 +276,7 @@ fn footer(r: &Report) -> Markup {
         footer {
             p {
                 "stunscan " (env!("CARGO_PKG_VERSION")) " read "
+                @if r.inputs.is_empty() { "no VM log, only the database's logs" }
                 @for (i, input) in r.inputs.iter().enumerate() {
                     @if i > 0 { ", " }
                     code { (input.path) } " (" (input.logs) " log" @if input.logs != 1 { "s" } ")"

@@ -9,7 +9,7 @@
 
 use maud::{Markup, html};
 
-use crate::analyze::db::{ExplainedBy, FreezeWindow};
+use crate::analyze::db::{ExplainedBy, FreezeOutcome, FreezeWindow};
 use crate::analyze::{Cluster, Event, Window};
 use crate::dblog::{DbEvent, DbKind};
 use crate::qos::Verdict;
@@ -119,7 +119,9 @@ pub fn timeline(
             (threshold(s, s.q_us, "q", "Q"))
             (db_marks(s, &db.events))
             (cluster_labels(s, events, clusters))
-            @for e in events { (mark(s, e, base)) }
+            @for e in events {
+                (mark(s, e, base, clusters.iter().find(|c| c.id == e.cluster).copied()))
+            }
         }
     }
 }
@@ -154,8 +156,12 @@ fn freeze_band(s: &Scale, f: &FreezeWindow) -> Markup {
         "{} frozen {} → {}",
         f.member,
         s.zone.rfc3339(f.start_ms),
-        f.end_ms
-            .map_or("no thaw".to_owned(), |t| s.zone.rfc3339(t).to_string()),
+        match (f.end_ms, f.outcome) {
+            (Some(t), _) => s.zone.rfc3339(t).to_string(),
+            (None, FreezeOutcome::Restored) =>
+                "restored from a backup taken while frozen".to_owned(),
+            (None, _) => "no thaw".to_owned(),
+        },
     );
     html! {
         rect.freeze x=(f1(x0)) y=(TOP) width=(f1(x1 - x0)) height=(PLOT_H) data-member=(f.member) {
@@ -348,12 +354,13 @@ fn x_axis(s: &Scale, base: f64) -> Markup {
 /// The width a `YYYY-MM-DD` label takes on the axis, in SVG units.
 const DATE_WIDTH: f64 = 70.0;
 
-/// One stun: a stem from the axis to its length, coloured by verdict.
-fn mark(s: &Scale, e: &Event, base: f64) -> Markup {
+/// One stun: a stem from the axis to its length, coloured by verdict; its
+/// tooltip says what decided its cluster's kind (the evidence).
+fn mark(s: &Scale, e: &Event, base: f64, cluster: Option<&Cluster>) -> Markup {
     let x = s.x(e.time);
     let y = s.y(e.stun_us);
     let capped = e.stun_us > s.y_max;
-    let tip = format!(
+    let mut tip = format!(
         "{} — {} · {} · {} cluster #{}",
         human_us(e.stun_us),
         e.verdict,
@@ -361,6 +368,10 @@ fn mark(s: &Scale, e: &Event, base: f64) -> Markup {
         e.kind.as_str(),
         e.cluster
     );
+    if let Some(c) = cluster {
+        tip.push_str("\nkind from ");
+        tip.push_str(&crate::render::view::evidence_text(c));
+    }
     html! {
         g.stun.(verdict_class(e.verdict)) data-stun-us=(e.stun_us) data-verdict=(e.verdict.as_str())
             data-time=(s.zone.rfc3339(e.time).to_string()) data-cluster=(e.cluster) {

@@ -38,7 +38,17 @@ pub(super) struct FreezeOut<'a> {
     start: String,
     end: Option<String>,
     duration_ms: Option<i64>,
+    /// `thawed`, `restored` (the instance started again with no thaw) or
+    /// `open` (the log ends first).
+    outcome: &'static str,
     source: String,
+    /// The create cluster whose quiesce the freeze sat in.
+    quiesce_cluster: Option<u64>,
+    /// `true`: it sat in a quiesce; `false`: its VMs have a quiesce
+    /// within an hour, none around it; null: no quiesce to compare with.
+    in_quiesce: Option<bool>,
+    /// How long writes stayed suspended after the quiesce ended.
+    outlasted_quiesce_ms: Option<i64>,
     create_clusters_inside: &'a [u64],
     create_clusters_outside: &'a [u64],
 }
@@ -87,7 +97,17 @@ pub(super) fn freezes(db: &DbReport) -> Vec<FreezeOut<'_>> {
             start: format_rfc3339_ms(f.window.start_ms),
             end: f.window.end_ms.map(format_rfc3339_ms),
             duration_ms: f.window.duration_ms(),
+            outcome: f.window.outcome.as_str(),
             source: f.window.sources.join(", "),
+            quiesce_cluster: f.quiesce_cluster,
+            in_quiesce: if f.in_quiesce {
+                Some(true)
+            } else if f.outside_quiesce {
+                Some(false)
+            } else {
+                None
+            },
+            outlasted_quiesce_ms: f.outlasted_ms,
             create_clusters_inside: &f.inside,
             create_clusters_outside: &f.outside,
         })

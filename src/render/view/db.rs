@@ -3,8 +3,8 @@
 //! verdict line ends with.
 
 use super::model::{Cell, Column, Ctx, Section, TimeForm, VerdictLine, dur, plural};
-use crate::analyze::Report;
-use crate::analyze::db::DbReport;
+use crate::analyze::db::{DbReport, Freeze, FreezeOutcome};
+use crate::analyze::{Cluster, Report};
 use crate::dblog::DbKind;
 use crate::time::EpochMs;
 use crate::units::{human_span_ms, human_us};
@@ -102,11 +102,8 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
         .iter()
         .filter(|e| e.kind == DbKind::Takeover)
         .collect();
-    let open = db
-        .freezes
-        .iter()
-        .filter(|f| f.window.end_ms.is_none())
-        .count();
+    let count = |o| db.freezes.iter().filter(|f| f.window.outcome == o).count();
+    let (open, restored) = (count(FreezeOutcome::Open), count(FreezeOutcome::Restored));
     let failed = db.events.iter().filter(|e| e.kind.is_failure()).count();
     let mut text = match takeovers.as_slice() {
         [] => "no takeover in the database's logs.".to_owned(),
@@ -128,6 +125,12 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
             plural(open as u64)
         ));
     }
+    if restored > 0 {
+        text.push_str(&format!(
+            " {restored} freeze{} restored from a backup taken while frozen.",
+            plural(restored as u64)
+        ));
+    }
     if failed > 0 {
         text.push_str(&format!(
             " {failed} freeze or thaw failure{}.",
@@ -147,9 +150,10 @@ pub(super) fn db_only_verdict(db: &DbReport) -> VerdictLine {
 fn record_section(db: &DbReport, ctx: &Ctx) -> Section {
     let columns = vec![
         Column::text("time"),
-        Column::text("member").elide_at(2),
+        // The message says most: the member's name gives way first.
+        Column::text("member").elide_at(1),
         Column::text("kind"),
-        Column::text("message").elide_at(1),
+        Column::text("message").elide_at(2),
     ];
     let rows: Vec<Vec<Cell>> = db
         .listed(true)
@@ -264,6 +268,7 @@ fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
     ];
     if !alone {
         columns.extend([
+            Column::text("quiesce").drop_at(2),
             Column::text("inside").elide_at(2),
             Column::text("outside").elide_at(2),
         ]);
@@ -276,11 +281,16 @@ fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
                 let mut row = vec![
                     Cell::new(&w.member),
                     Cell::new(ctx.time(w.start_ms)),
-                    Cell::new(w.end_ms.map_or("no thaw".to_owned(), |t| ctx.time(t))),
+                    Cell::new(match (w.end_ms, w.outcome) {
+                        (Some(t), _) => ctx.time(t),
+                        (None, FreezeOutcome::Restored) => "restored".to_owned(),
+                        (None, _) => "no thaw".to_owned(),
+                    }),
                     Cell::new(w.duration_ms().map_or("-".to_owned(), human_span_ms)),
                 ];
                 if !alone {
                     row.extend([
+                        Cell::new(quiesce_cell(f)),
                         Cell::new(cluster_list(&f.inside, r)),
                         Cell::new(cluster_list(&f.outside, r)),
                     ]);
@@ -294,12 +304,81 @@ fn freezes_section(r: &Report, ctx: &Ctx, alone: bool) -> Section {
         "Freeze windows (database writes suspended) and the snapshots taken inside and outside them"
             .to_owned()
     };
+    let mut notes = vec![];
+    let outcomes = |o| r.db.freezes.iter().any(|f| f.window.outcome == o);
+    if outcomes(FreezeOutcome::Restored) {
+        notes.push(
+            "restored: the instance started again with no thaw — the log of a VM restored from a backup taken while the database was frozen (a restore, not a failed thaw)"
+                .to_owned(),
+        );
+    }
+    if outcomes(FreezeOutcome::Open) {
+        notes.push(
+            "no thaw: the log ends before any thaw (cut short, or the thaw failed)".to_owned(),
+        );
+    }
     Section {
         id: "freezes",
         title,
         columns,
         rows,
-        notes: vec![],
+        notes,
+    }
+}
+
+/// What the database did while a create cluster's snapshot was taken:
+/// `yes` (its stun fell in a freeze), `yes, late thaw` (and the freeze
+/// outlasted the quiesce), `NO` (quiesced, yet the database's log covers
+/// the time and shows no freeze: crash-consistent), `no`, or `-`.
+pub(super) fn freeze_text(r: &Report, c: &Cluster) -> String {
+    let check = r.db.in_freeze.get(&c.id).copied().unwrap_or_default();
+    let quiesced = c.quiesced == Some(true) || c.quiesce.is_some();
+    let late =
+        r.db.freeze_of_quiesce(c.id)
+            .is_some_and(|f| f.outlasted_ms.is_some());
+    match (check.in_freeze, quiesced) {
+        (Some(true), _) if late => "yes, late thaw".to_owned(),
+        (Some(true), _) => "yes".to_owned(),
+        (Some(false), true) => "NO".to_owned(),
+        (Some(false), false) => "no".to_owned(),
+        (None, _) if late => "late thaw".to_owned(),
+        (None, _) => "-".to_owned(),
+    }
+}
+
+/// The lines that explain the clusters' `db freeze` marks, each naming
+/// its cluster (on a narrow terminal the column may not be shown).
+pub(super) fn freeze_text_notes(r: &Report) -> Vec<String> {
+    let mut out = vec![];
+    for c in &r.clusters {
+        let text = freeze_text(r, c);
+        if text == "NO" {
+            out.push(format!(
+                "#{} {}: quiesced, but the database's log covers the time and shows no freeze (db freeze NO): the freeze script did not run, the snapshot is crash-consistent, not application-consistent",
+                c.id, c.vm
+            ));
+        }
+        if let Some(ms) = r.db.freeze_of_quiesce(c.id).and_then(|f| f.outlasted_ms) {
+            out.push(format!(
+                "#{} {}: the database stayed frozen {} after the snapshot's quiesce ended (late thaw)",
+                c.id,
+                c.vm,
+                human_span_ms(ms)
+            ));
+        }
+    }
+    out
+}
+
+/// The quiesce a freeze sat in: `#3`, `#3, +2s` when it outlasted it,
+/// `none` when its VMs' quiesces are all elsewhere, else `-`.
+fn quiesce_cell(f: &Freeze) -> String {
+    match (f.in_quiesce, f.quiesce_cluster, f.outlasted_ms) {
+        (true, Some(id), Some(ms)) => format!("#{id}, +{}", human_span_ms(ms)),
+        (true, Some(id), None) => format!("#{id}"),
+        (true, None, _) => "no stun".to_owned(),
+        (false, ..) if f.outside_quiesce => "none".to_owned(),
+        _ => "-".to_owned(),
     }
 }
 

@@ -6,11 +6,13 @@
 //! [`super::layout`]); markdown and html ignore that and show everything.
 
 mod db;
+mod evidence;
 mod model;
 mod quiesce;
 mod stuns;
 mod verdict;
 
+pub use evidence::{cluster_evidence, evidence_lines, evidence_text};
 pub use model::{Cell, Column, Ctx, Section, TimeForm, VerdictLine, View, plural, short_source};
 pub use verdict::verdict_line;
 
@@ -52,7 +54,7 @@ pub fn build(r: &Report, style: &Style) -> View {
         sections.push(stuns::hosts_section(&r.hosts));
     }
     if !r.clusters.is_empty() {
-        sections.push(stuns::clusters_section(&r.clusters, &ctx));
+        sections.push(stuns::clusters_section(r, &ctx));
     }
     sections.extend(quiesce::quiesces_section(r, &ctx));
     if !r.windows.is_empty() {
@@ -64,12 +66,17 @@ pub fn build(r: &Report, style: &Style) -> View {
     sections.extend(db::sections(r, &ctx));
     View {
         title: title(r, zone, form, shown.into_iter()),
-        rule: format!(
-            "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
-            r.qos.describe(),
-            secs(r.qos.us / 2),
-            secs(r.qos.us),
-        ),
+        rule: if r.db_only() {
+            "The database's own record: its mirror events, freezes and thaws, with no stun to link them to"
+                .to_owned()
+        } else {
+            format!(
+                "Q = {}: risk at ≥ {} (Q/2), failover at ≥ {} (Q)",
+                r.qos.describe(),
+                secs(r.qos.us / 2),
+                secs(r.qos.us),
+            )
+        },
         sections,
         verdict: verdict_line(r),
         errors: r
@@ -83,6 +90,7 @@ pub fn build(r: &Report, style: &Style) -> View {
             .map(|n| format!("{}: {}", n.source, n.message))
             .collect(),
         times: form,
+        evidence: evidence_lines(&r.clusters),
     }
 }
 

@@ -108,6 +108,9 @@ pub struct View {
     pub errors: Vec<String>,
     pub notes: Vec<String>,
     pub times: TimeForm,
+    /// What decided each cluster's kind, one line per cluster in the order
+    /// of the clusters section.
+    pub evidence: Vec<String>,
 }
 
 /// How much of a time the human formats print: when every time shown

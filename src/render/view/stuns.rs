@@ -2,7 +2,7 @@
 //! the longest stuns.
 
 use super::model::{Cell, Column, Ctx, Section, dur, plural, short_source};
-use crate::analyze::{Cluster, Event, HostReport, KindSource, Report, VmReport, Window};
+use crate::analyze::{Event, HostReport, KindSource, Report, VmReport, Window};
 use crate::units::{human_span_ms, human_us};
 
 pub(super) fn vms_section(vms: &[VmReport], ctx: &Ctx) -> Section {
@@ -86,15 +86,10 @@ pub(super) fn hosts_section(hosts: &[HostReport]) -> Section {
     }
 }
 
-/// `create?` marks a kind guessed from the pattern of stuns.
-fn kind_text(kind: &str, source: KindSource) -> String {
-    match source {
-        KindSource::Marker => kind.to_owned(),
-        KindSource::Heuristic => format!("{kind}?"),
-    }
-}
-
-pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
+pub(super) fn clusters_section(r: &Report, ctx: &Ctx) -> Section {
+    let clusters = &r.clusters;
+    // Beside the VMware side's quiesce, what the database did then.
+    let db = !r.db.is_empty();
     let mut columns = vec![Column::num("#")];
     if ctx.many_hosts {
         columns.push(Column::text("host").drop_at(3));
@@ -104,6 +99,11 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
         Column::text("kind"),
         Column::text("snapshot").elide_at(4).drop_at(5),
         Column::text("quiesce").drop_at(1),
+    ]);
+    if db {
+        columns.push(Column::text("db freeze").drop_at(6));
+    }
+    columns.extend([
         Column::text("start"),
         Column::text("end").drop_at(2),
         Column::num("stuns"),
@@ -120,9 +120,14 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
             }
             row.extend([
                 Cell::new(&*c.vm),
-                Cell::new(kind_text(c.kind.as_str(), c.kind_source)),
+                Cell::new(c.kind.label(c.kind_source)),
                 Cell::new(c.snapshot.as_deref().unwrap_or("-")),
                 Cell::new(super::quiesce::quiesce_text(c)),
+            ]);
+            if db {
+                row.push(Cell::new(super::db::freeze_text(r, c)));
+            }
+            row.extend([
                 Cell::new(ctx.time(c.start)),
                 Cell::new(ctx.time(c.end)),
                 Cell::new(c.events.to_string()),
@@ -139,9 +144,12 @@ pub(super) fn clusters_section(clusters: &[Cluster], ctx: &Ctx) -> Section {
         .any(|c| c.kind_source == KindSource::Heuristic)
     {
         notes.push(
-            "? kind guessed from the pattern of stuns: the log has no snapshot or vMotion marker for it"
+            "? kind guessed from the pattern of the stuns: the source holds nothing but stun lines"
                 .to_owned(),
         );
+    }
+    if db {
+        notes.extend(super::db::freeze_text_notes(r));
     }
     Section {
         id: "clusters",
@@ -178,19 +186,28 @@ pub(super) fn windows_section(windows: &[Window], ctx: &Ctx) -> Section {
                 Cell::new(w.snapshot.as_deref().unwrap_or("-")),
                 Cell::new(ctx.time(w.created)),
                 Cell::new(ctx.time(w.consolidated)),
-                Cell::new(human_span_ms(w.consolidated - w.created)),
+                Cell::new(format!(
+                    "{}{}",
+                    human_span_ms(w.consolidated - w.created),
+                    if w.guessed { "?" } else { "" }
+                )),
                 dur(w.max_us),
                 Cell::verdict(w.verdict),
             ]);
             row
         })
         .collect();
+    let notes = if windows.iter().any(|w| w.guessed) {
+        vec!["? a window of guessed kinds: the source holds nothing but stun lines".to_owned()]
+    } else {
+        vec![]
+    };
     Section {
         id: "windows",
         title: "Backup windows (snapshot create → consolidate)".to_owned(),
         columns,
         rows,
-        notes: vec![],
+        notes,
     }
 }
 
@@ -236,7 +253,7 @@ pub(super) fn top_section(r: &Report, top: &[&Event], ctx: &Ctx) -> Section {
             }
             row.extend([
                 Cell::new(&*e.vm),
-                Cell::new(kind_text(e.kind.as_str(), source_of(e.cluster))),
+                Cell::new(e.kind.label(source_of(e.cluster))),
                 Cell::new(e.cluster.to_string()),
                 // Host and vm already say where; the full source is in tsv/json.
                 Cell::new(format!("{}:{}", short_source(&e.source), e.line)),

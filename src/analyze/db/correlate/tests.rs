@@ -32,6 +32,7 @@ fn event(kind: DbKind, member: &str, time: &str) -> DbEvent {
         source: "messages.log".into(),
         line: 1,
         instance: None,
+        restarted: false,
     }
 }
 
@@ -108,6 +109,7 @@ fn window(member: &str, start: &str, end: &str) -> FreezeWindow {
         reach_ms: ms(end),
         sources: vec!["snapshot.log".into()],
         line: 1,
+        outcome: super::super::FreezeOutcome::Thawed,
     }
 }
 
@@ -526,4 +528,66 @@ fn fixture_seed_freeze_does_not_cover_the_seed_stun() {
         f.in_freeze, None,
         "the logs begin at 21:30:35Z, after the stun"
     );
+}
+
+fn quiesce(vm: &str, dir: &str, start: &str, end: &str, id: u64) -> QuiesceRef {
+    QuiesceRef {
+        cluster_id: Some(id),
+        vm: vm.into(),
+        dir_name: dir.into(),
+        start_ms: ms(start),
+        end_ms: Some(ms(end)),
+    }
+}
+
+#[test]
+fn a_freeze_sits_in_the_quiesce_it_overlaps() {
+    let qs = [
+        quiesce(
+            "db1-prod",
+            "db1",
+            "2025-11-19T22:00:04.911Z",
+            "2025-11-19T22:00:06.330Z",
+            3,
+        ),
+        quiesce(
+            "db1-prod",
+            "db1",
+            "2025-11-19T22:30:00.000Z",
+            "2025-11-19T22:30:01.000Z",
+            7,
+        ),
+    ];
+    // Inside, give or take a second: no late thaw.
+    let w = window(
+        "db1",
+        "2025-11-19T22:00:05.000Z",
+        "2025-11-19T22:00:07.300Z",
+    );
+    let got = in_quiesce(&w, &qs, &vms()).expect("in");
+    assert_eq!((got.quiesce, got.outlasted_ms), (0, None));
+    // Thawed 2.136 s after the quiesce ended.
+    let w = window(
+        "db1",
+        "2025-11-19T22:00:03.000Z",
+        "2025-11-19T22:00:08.466Z",
+    );
+    assert_eq!(
+        in_quiesce(&w, &qs, &vms()).map(|q| q.outlasted_ms),
+        Some(Some(2136))
+    );
+    // Ends 1.5 s before the quiesce begins: in none.
+    let w = window(
+        "db1",
+        "2025-11-19T22:00:00.000Z",
+        "2025-11-19T22:00:03.411Z",
+    );
+    assert_eq!(in_quiesce(&w, &qs, &vms()), None);
+    // Another VM's quiesce is not this member's.
+    let w = window(
+        "db2",
+        "2025-11-19T22:00:05.000Z",
+        "2025-11-19T22:00:06.000Z",
+    );
+    assert_eq!(in_quiesce(&w, &qs, &vms()), None);
 }

@@ -364,6 +364,7 @@ impl Follow {
         for (dir, vm) in &self.vms {
             vm.log_files(self.vmx.get(dir).and_then(|n| n.as_deref()), &mut collected);
         }
+        collected.inputs = self.input_summaries();
         let mut report = analyze::analyze(collected, &self.opts);
         self.dirty.clear();
         analyze::db::attach(&mut report, db_logs, self.db_zone_given);
@@ -408,6 +409,32 @@ impl Follow {
         let mut out = io::BufWriter::new(stdout.lock());
         render::render(report, self.out.style(), &mut out)?;
         io::Write::flush(&mut out)
+    }
+
+    /// What each command-line path held when the watch began: its logs and
+    /// bytes, as a scan's report says.
+    fn input_summaries(&self) -> Vec<input::InputSummary> {
+        self.roots
+            .iter()
+            .map(|root| {
+                let mut sum = input::InputSummary {
+                    path: escape_bytes(root.as_os_str().as_encoded_bytes()),
+                    ..Default::default()
+                };
+                for f in self
+                    .files
+                    .values()
+                    .filter(|f| f.tail.path.starts_with(root))
+                {
+                    match f.what {
+                        What::Vm { .. } => sum.logs += 1,
+                        What::Db(_) => sum.db_logs += 1,
+                    }
+                    sum.bytes += f.tail.done();
+                }
+                sum
+            })
+            .collect()
     }
 
     /// A database log as it was when the watch began, read whole by the

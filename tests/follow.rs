@@ -254,6 +254,16 @@ fn live_datastore(extra: &[&str]) -> Watch {
     w.line("500555");
     w.line("600666");
 
+    // A collector that copies over its existing copy, in place.
+    append(&log, &stun_line("2026-12-04T11:02:30.000Z", 650_650));
+    w.line("650650");
+    fs::copy(&log, db1.join("vmware-1.log")).expect("copy over");
+    OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .expect("truncate");
+
     // A new VM directory.
     let db2 = ds.join("db2");
     fs::create_dir_all(&db2).expect("mkdir");
@@ -285,7 +295,8 @@ fn live_datastore(extra: &[&str]) -> Watch {
     append(&log, &stun_line("2026-12-04T11:04:00.000Z", 800_888));
     w.line("800888");
     let all = [
-        "100111", "200222", "300333", "400444", "500555", "600666", "700777", "800888", "900999",
+        "100111", "200222", "300333", "400444", "500555", "600666", "650650", "700777", "800888",
+        "900999",
     ];
     for us in all {
         assert_eq!(w.count(us), 1, "{us} printed once:\n{}", w.out.join("\n"));

@@ -271,15 +271,26 @@ fn live_datastore(extra: &[&str]) -> Watch {
     fs::remove_file(db1.join("vmware-2.log")).expect("delete");
     w.note("vmware-2.log: gone");
 
+    // A VM directory removed, then made again.
+    fs::remove_dir_all(&db2).expect("rm db2");
+    w.note("db2/vmware.log: gone");
+    fs::create_dir_all(&db2).expect("mkdir again");
+    append(
+        &db2.join("vmware.log"),
+        &stun_line("2026-12-04T11:05:00.000Z", 900_999),
+    );
+    w.line("900999");
+
     // A last stun, then nothing printed twice.
     append(&log, &stun_line("2026-12-04T11:04:00.000Z", 800_888));
     w.line("800888");
-    for us in [
-        "100111", "200222", "300333", "400444", "500555", "600666", "700777", "800888",
-    ] {
+    let all = [
+        "100111", "200222", "300333", "400444", "500555", "600666", "700777", "800888", "900999",
+    ];
+    for us in all {
         assert_eq!(w.count(us), 1, "{us} printed once:\n{}", w.out.join("\n"));
     }
-    assert_eq!(w.out.len(), 8, "{}", w.out.join("\n"));
+    assert_eq!(w.out.len(), all.len(), "{}", w.out.join("\n"));
     drop(tmp);
     w
 }

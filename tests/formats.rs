@@ -29,7 +29,7 @@ fn stuns_and_markers_in_the_workstation_25_layout() {
     let log = [
         "2026-01-09T08:08:29.880Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] Log for VMware Workstation pid=15108 version=25.0.0 build=24995812 option=Release",
         "2026-01-09T08:08:30.173Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] DICT               displayName = \"konte\"",
-        "2026-01-09T09:00:00.000Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] VM reset requested: Attempting CPUs/Devices reset.",
+        "2026-01-09T09:00:00.000Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vcpu-0\"] DEVICE: Resetting device 'ALL'.",
         "2026-01-09T09:00:00.038Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vcpu-0\"] Checkpoint_Unstun: vm stopped for 38749 us",
         "2026-01-09T09:00:00.039Z +INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vcpu-0\"] Checkpoint_Unstun: vm stopped for 99 us",
         "2026-01-09T09:30:00.000Z -INFO vmware-vmx.exe 15108 [ws@9999 threadName=\"vcpu-1\" other=\"x\\\"]\"][meta seq=\"7\"] Checkpoint_Unstun: vm stopped for 5000001 us",

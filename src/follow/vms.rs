@@ -217,6 +217,11 @@ impl VmState {
         self.drop_empty();
     }
 
+    /// None of its logs is followed any more.
+    pub fn is_gone(&self) -> bool {
+        self.logs.iter().all(|l| l.gone)
+    }
+
     fn drop_empty(&mut self) {
         let kept = &mut self.kept;
         self.logs.retain(|l| {

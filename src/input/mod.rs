@@ -76,58 +76,11 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
             ..Default::default()
         });
     }
-    let mut parts: Vec<((usize, usize), u64, Collected)>;
-    if progress {
-        // A progress bar needs the total size first: walk, then read.
-        let mut tasks = Vec::new();
-        for (idx, input) in inputs.iter().enumerate() {
-            if let InputPath::Path(p) = input {
-                planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| {
-                    tasks.push((t, Slot::stream()))
-                });
-            }
-        }
-        let total: u64 = tasks.iter().map(|(t, _)| t.size).sum();
-        let bar = progress::Bar::new(total >= PROGRESS_MIN_BYTES, total);
-        parts = tasks
-            .into_par_iter()
-            .map(|(t, slot)| read_task(&t, slot, select, &bar))
-            .collect();
-        bar.finish();
+    let parts = if progress {
+        read_planned_first(inputs, select, &mut planner, &mut looks, &mut all)
     } else {
-        // Files are read while the directories are still being walked: the
-        // walk runs on one pool thread and hands each file out as soon as it
-        // is certain to be read. Every path given counts as a stream until
-        // it is planned (a file named takes that count along), so that a
-        // bundle read while later ones are still being planned does not
-        // take a helper thread they will need.
-        let mut reserved: Vec<Option<Slot>> = inputs
-            .iter()
-            .map(|i| matches!(i, InputPath::Path(_)).then(Slot::stream))
-            .collect();
-        let done = std::sync::Mutex::new(Vec::new());
-        let none = progress::Bar::new(false, 0);
-        rayon::scope(|s| {
-            let send = |t: walk::Task, slot: Slot| {
-                let (done, none) = (&done, &none);
-                s.spawn(move |_| {
-                    let part = read_task(&t, slot, select, none);
-                    done.lock().unwrap_or_else(|e| e.into_inner()).push(part);
-                });
-            };
-            for (idx, input) in inputs.iter().enumerate() {
-                if let InputPath::Path(p) = input {
-                    let mut own = reserved.get_mut(idx).and_then(Option::take);
-                    planner.plan(idx, p, select, &mut looks, &mut all, &mut |t| {
-                        let slot = t.named.then(|| own.take()).flatten();
-                        send(t, slot.unwrap_or_else(Slot::stream))
-                    });
-                }
-            }
-        });
-        parts = done.into_inner().unwrap_or_else(|e| e.into_inner());
-        parts.sort_unstable_by_key(|p| p.0);
-    }
+        read_while_walking(inputs, select, &mut planner, &mut looks, &mut all)
+    };
     all.looks.absorb(looks);
     for ((idx, _), bytes, part) in parts {
         all.inputs[idx].bytes += bytes;
@@ -165,14 +118,81 @@ pub fn collect(inputs: &[InputPath], progress: bool, select: &Select) -> Collect
     all
 }
 
+/// What one file yielded: its place in the order of the files, the log
+/// bytes it held, and its results.
+type Part = ((usize, usize), u64, Collected);
+
+/// Walks every path first, then reads the files on the rayon pool: a
+/// progress bar needs the total size first.
+fn read_planned_first(
+    inputs: &[InputPath],
+    select: &Select,
+    planner: &mut walk::Planner,
+    looks: &mut LookAlikes,
+    all: &mut Collected,
+) -> Vec<Part> {
+    let mut tasks = Vec::new();
+    for (idx, input) in inputs.iter().enumerate() {
+        if let InputPath::Path(p) = input {
+            planner.plan(idx, p, select, looks, all, &mut |t| {
+                tasks.push((t, Slot::stream()))
+            });
+        }
+    }
+    let total: u64 = tasks.iter().map(|(t, _)| t.size).sum();
+    let bar = progress::Bar::new(total >= PROGRESS_MIN_BYTES, total);
+    let parts = tasks
+        .into_par_iter()
+        .map(|(t, slot)| read_task(&t, slot, select, &bar))
+        .collect();
+    bar.finish();
+    parts
+}
+
+/// Reads files while the directories are still being walked: the walk
+/// hands each file out as soon as it is certain to be read. Every path
+/// given counts as a stream until it is planned (a file named takes that
+/// count along), so that a bundle read while later ones are still being
+/// planned does not take a helper thread they will need.
+fn read_while_walking(
+    inputs: &[InputPath],
+    select: &Select,
+    planner: &mut walk::Planner,
+    looks: &mut LookAlikes,
+    all: &mut Collected,
+) -> Vec<Part> {
+    let mut reserved: Vec<Option<Slot>> = inputs
+        .iter()
+        .map(|i| matches!(i, InputPath::Path(_)).then(Slot::stream))
+        .collect();
+    let done = std::sync::Mutex::new(Vec::new());
+    let none = progress::Bar::new(false, 0);
+    rayon::scope(|s| {
+        let send = |t: walk::Task, slot: Slot| {
+            let (done, none) = (&done, &none);
+            s.spawn(move |_| {
+                let part = read_task(&t, slot, select, none);
+                done.lock().unwrap_or_else(|e| e.into_inner()).push(part);
+            });
+        };
+        for (idx, input) in inputs.iter().enumerate() {
+            if let InputPath::Path(p) = input {
+                let mut own = reserved.get_mut(idx).and_then(Option::take);
+                planner.plan(idx, p, select, looks, all, &mut |t| {
+                    let slot = t.named.then(|| own.take()).flatten();
+                    send(t, slot.unwrap_or_else(Slot::stream))
+                });
+            }
+        }
+    });
+    let mut parts: Vec<Part> = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    parts.sort_unstable_by_key(|p| p.0);
+    parts
+}
+
 /// Reads one planned file (which holds `slot` until it is read): its
 /// results, and the bytes it held.
-fn read_task(
-    t: &walk::Task,
-    slot: Slot,
-    select: &Select,
-    bar: &progress::Bar,
-) -> ((usize, usize), u64, Collected) {
+fn read_task(t: &walk::Task, slot: Slot, select: &Select, bar: &progress::Bar) -> Part {
     let mut bytes = 0;
     let mut part = Collected::default();
     let mut reader = Reader::new(&mut bytes, bar, select, t.input).holding(slot);

@@ -354,9 +354,41 @@ impl<'s> Reader<'s> {
                 return self.zip_stream(Box::new(BufReader::new(f)), node, out);
             }
         };
+        let todo = self.zip_members_to_read(&ar, node, out);
+        // This stream only waits while its members are read.
+        let waiting = self.slot.take();
+        let (bar, select, input, budget) = (self.bar, self.select, self.input, &self.budget);
+        let parts: Vec<(u64, Collected)> = todo
+            .into_par_iter()
+            .map(|(i, child, slot)| {
+                let (mut bytes, mut part) = (0, Collected::default());
+                let mut reader = Reader::new(&mut bytes, bar, select, input).holding(slot);
+                reader.budget = budget.clone();
+                reader.zip_member(ar.clone(), i, &child, &mut part);
+                drop(reader);
+                (bytes, part)
+            })
+            .collect();
+        if waiting.is_some() {
+            drop(waiting);
+            self.slot = Some(pipeline::Slot::stream());
+        }
+        for (bytes, part) in parts {
+            *self.bytes += bytes;
+            out.absorb(part);
+        }
+    }
+
+    /// The members of a zip on disk worth reading, chosen by name from its
+    /// central directory (look-alikes are noted here), each counted as a
+    /// stream from now until it is read.
+    fn zip_members_to_read(
+        &self,
+        ar: &zip::ZipArchive<zipfile::Handle<'s>>,
+        node: &Node,
+        out: &mut Collected,
+    ) -> Vec<(usize, Node, pipeline::Slot)> {
         let members = ar.len();
-        // Chosen by name from the directory: only members to read become
-        // streams, each counted from now until it is read.
         let mut todo = Vec::new();
         for i in 0..members {
             let e = match ar.by_index_data(i) {
@@ -380,39 +412,29 @@ impl<'s> Reader<'s> {
                 _ => todo.push((i, child, pipeline::Slot::stream())),
             }
         }
-        // This stream only waits while its members are read.
-        let waiting = self.slot.take();
-        let (bar, select, input, budget) = (self.bar, self.select, self.input, &self.budget);
-        let parts: Vec<(u64, Collected)> = todo
-            .into_par_iter()
-            .map(|(i, child, slot)| {
-                let (mut bytes, mut part) = (0, Collected::default());
-                let mut reader = Reader::new(&mut bytes, bar, select, input).holding(slot);
-                reader.budget = budget.clone();
-                let mut ar = ar.clone();
-                match ar.by_index(i) {
-                    Ok(zf) => {
-                        let mut zf = Guarded {
-                            inner: zf,
-                            budget: budget.clone(),
-                        };
-                        reader.member(&mut zf, &child, &mut part);
-                    }
-                    Err(e) => part.error(&child.source, format!("zip member unreadable: {e}")),
-                }
-                reader.drain(&mut part);
-                drop(reader);
-                (bytes, part)
-            })
-            .collect();
-        if waiting.is_some() {
-            drop(waiting);
-            self.slot = Some(pipeline::Slot::stream());
+        todo
+    }
+
+    /// Member `i` of a zip on disk, read through `ar` (a copy of the
+    /// archive on a file handle of its own) by this reader, one of its own.
+    fn zip_member(
+        &mut self,
+        mut ar: zip::ZipArchive<zipfile::Handle<'s>>,
+        i: usize,
+        child: &Node,
+        out: &mut Collected,
+    ) {
+        match ar.by_index(i) {
+            Ok(zf) => {
+                let mut zf = Guarded {
+                    inner: zf,
+                    budget: self.budget.clone(),
+                };
+                self.member(&mut zf, child, out);
+            }
+            Err(e) => out.error(&child.source, format!("zip member unreadable: {e}")),
         }
-        for (bytes, part) in parts {
-            *self.bytes += bytes;
-            out.absorb(part);
-        }
+        self.drain(out);
     }
 
     /// A zip read front to back, for zips inside other streams.

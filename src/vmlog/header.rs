@@ -71,14 +71,17 @@ pub struct Header<'a> {
     pub forwarded: Option<super::syslog::Forwarded<'a>>,
 }
 
-/// A family's parser: a whole line (no leading indentation, no grep
-/// prefix) in, its header out, `None` when the line is not of the family.
-pub type FamilyParser = for<'a> fn(&'a [u8]) -> Option<Header<'a>>;
+/// A family's parser: what follows a line's ISO 8601 time (parsed once
+/// for all of them, as `UTC` milliseconds) in, the header out, `None` when
+/// the line is not of the family.
+pub type FamilyParser = for<'a> fn(EpochMs, &'a [u8]) -> Option<Header<'a>>;
 
-/// The header families, in the order they are tried. Each rejects a line
-/// of another family within its first few bytes, so the order only matters
-/// for speed: the most common layouts first.
-pub const FAMILIES: [FamilyParser; 4] = [severity, pipe, structured, old];
+/// The header families of lines that start with an ISO 8601 time, in the
+/// order they are tried. Each rejects a line of another family within its
+/// first few bytes, so the order only matters for speed: the most common
+/// layouts first. (The old year-less family, `Apr 17 …`, is the one line
+/// start that is not such a time.)
+pub const FAMILIES: [FamilyParser; 3] = [severity, pipe, structured];
 
 /// Parses a line (without its `\n`; a trailing `\r` is tolerated) into its
 /// header, or `None` when the line has no well-formed header. Leading
@@ -126,7 +129,13 @@ pub fn strip_bom(first_line: &[u8]) -> &[u8] {
 
 /// A line of one of the [`FAMILIES`], from its first byte.
 pub(super) fn parse_at_start(line: &[u8]) -> Option<Header<'_>> {
-    FAMILIES.iter().find_map(|family| family(line))
+    match time::parse_iso(line) {
+        Some((ms, used)) => {
+            let after = &line[used..];
+            FAMILIES.iter().find_map(|family| family(ms, after))
+        }
+        None => old(line),
+    }
 }
 
 /// `<name>.log:` (or `<name>.log:<N>:` from `grep -n`) before a header.
@@ -186,9 +195,8 @@ fn take_thread(b: &[u8], stop: u8) -> Option<(&[u8], usize)> {
 }
 
 /// `2015-10-27T22:01:42.149Z| vcpu-0| [I120: ]message`.
-fn pipe(line: &[u8]) -> Option<Header<'_>> {
-    let (ms, used) = time::parse_iso(line)?;
-    let b = line[used..].strip_prefix(b"| ")?;
+fn pipe(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let b = after_time.strip_prefix(b"| ")?;
     let (thread, n) = take_thread(b, b'|')?;
     let rest = b[n..].strip_prefix(b" ")?;
     Some(Header {
@@ -204,9 +212,8 @@ fn pipe(line: &[u8]) -> Option<Header<'_>> {
 }
 
 /// `2023-12-05T17:42:40.741Z Xx(NN)[+] thread message`.
-fn severity(line: &[u8]) -> Option<Header<'_>> {
-    let (ms, used) = time::parse_iso(line)?;
-    let b = line[used..].strip_prefix(b" ")?;
+fn severity(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let b = after_time.strip_prefix(b" ")?;
     severity_fields(b, LineTime::Utc(ms))
 }
 
@@ -246,9 +253,8 @@ pub(super) fn severity_fields(b: &[u8], time: LineTime) -> Option<Header<'_>> {
 /// Read by shape, not by the `ws@4413` of Workstation 25: any SD-ID, any
 /// parameters, several elements; the level's sign is optional (vSphere 9
 /// services write `INFO vpxd 20973 [Originator@4413 sub="…"] …`).
-fn structured(line: &[u8]) -> Option<Header<'_>> {
-    let (ms, used) = time::parse_iso(line)?;
-    let mut b = line[used..].strip_prefix(b" ")?;
+fn structured(ms: EpochMs, after_time: &[u8]) -> Option<Header<'_>> {
+    let mut b = after_time.strip_prefix(b" ")?;
     let continuation = b.first() == Some(&b'+');
     if matches!(b.first(), Some(b'+' | b'-')) {
         b = &b[1..];

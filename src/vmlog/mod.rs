@@ -5,7 +5,8 @@
 //!
 //! - [`header`]: how a line is cut into time, thread and message, per
 //!   header family (ESXi 5/6 pipes, ESXi 7/8 severities, the old year-less
-//!   form, saved-grep prefixes). New layouts are added to its `FAMILIES`.
+//!   form, Workstation 25's structured layout, saved-grep prefixes). New
+//!   layouts are added to its `FAMILIES`.
 //! - [`markers`]: what a message means — the table of operation markers,
 //!   the VM's name, host and product.
 //! - [`stun`]: the stun record itself, and why a line holding its words

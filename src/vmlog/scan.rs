@@ -606,12 +606,18 @@ impl Scanner {
         let needed = !joins && !cut && self.needs_context(at);
         self.decided_at = None;
         self.last_stun = Some(at);
-        let Some(p) = prev.and_then(header::parse_header) else {
-            return;
-        };
-        if matches!(p.message(), Some(Message::Stun(_) | Message::StunOverflow)) {
+        // Once a log is known to hold other lines than stuns, the line
+        // before a stun matters only when it will be kept.
+        if !needed && self.out.preceded > 0 {
             return;
         }
+        // A run of stun lines (saved grep output) is not "another line".
+        let Some(p) = prev
+            .filter(|p| !stun::has_stun_words(p))
+            .and_then(header::parse_header)
+        else {
+            return;
+        };
         self.out.preceded += 1;
         // In saved grep output or a syslog collector's file the line before
         // may be another file's or another VM's: not this stun's context.

@@ -28,7 +28,7 @@ pub fn evidence_text(c: &Cluster) -> String {
         ),
         (Some(e), _) => format!("{}:{}: {}", short_source(&e.source), e.line, e.text),
         (None, KindSource::Heuristic) => {
-            "guessed from the pattern of the stuns: the source holds only stun lines".to_owned()
+            "guessed from the stuns' pattern (the source holds only stun lines)".to_owned()
         }
         (None, _) => "no marker, and no line before its first stun".to_owned(),
     }

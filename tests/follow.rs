@@ -505,3 +505,39 @@ fn follows_a_syslog_collector_file() {
         assert_eq!(w.count(&stun), 1, "{us} once:\n{}", w.out.join("\n"));
     }
 }
+
+/// The marker that decides a kind is usually logged before the stun; when
+/// a later line decides it (`ConsolidateEnd` after the consolidation's
+/// stun), the stun is printed at once and its cluster follows as a cluster
+/// record with the kind.
+#[test]
+fn a_kind_decided_by_a_later_line_follows_as_a_cluster_record() {
+    let (_tmp, ds) = datastore();
+    let log = ds.join("db1/vmware.log");
+    let mut w = Watch::start(&[
+        "--follow",
+        common::path_str(&ds),
+        "--since",
+        "now",
+        "--format",
+        "ndjson",
+    ]);
+    w.note("following");
+    append(&log, &stun_line("2026-12-04T12:00:00.000Z", 3_500_001));
+    let stun: serde_json::Value = serde_json::from_str(&w.line("3500001")).expect("JSON");
+    assert_eq!(stun["kind"], "unknown", "no marker yet: {stun}");
+    append(
+        &log,
+        "2026-12-04T12:00:00.079Z In(05) vmx - ConsolidateEnd: Snapshot consolidate complete: The operation completed successfully (0).\n",
+    );
+    let c: serde_json::Value =
+        serde_json::from_str(&w.line("\"record\":\"cluster\"")).expect("JSON");
+    assert_eq!(c["id"], stun["cluster"]);
+    assert_eq!(c["kind"], "consolidate");
+    assert_eq!(c["kind_source"], "marker");
+    assert_eq!(
+        w.count("\"stun_us\":3500001,"),
+        1,
+        "the stun is not printed again"
+    );
+}

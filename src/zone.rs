@@ -362,8 +362,15 @@ impl Zone {
     /// long on a daylight-saving change).
     pub fn parse_user_time(&self, s: &str, end_of_day: bool) -> Result<EpochMs, String> {
         let bad = || {
+            // `now` is a word the watch knows (`--follow --since now`); a
+            // report of what the logs hold has no use for it.
+            let now = if s.trim().eq_ignore_ascii_case("now") {
+                " ('now' is read only as --since now with --follow, to watch without reporting what the logs hold already)"
+            } else {
+                ""
+            };
             format!(
-                "'{s}' is not a time; use RFC 3339 like 2017-01-04T22:15:00Z, a time like '2017-01-04 22:15' (read in the --tz zone) or a date like 2017-01-04"
+                "'{s}' is not a time{now}; use RFC 3339 like 2017-01-04T22:15:00Z, a time like '2017-01-04 22:15' (read in the --tz zone) or a date like 2017-01-04"
             )
         };
         let b = s.trim().as_bytes();

@@ -698,6 +698,28 @@ fn selection_options() {
     assert_eq!(code, 0);
 }
 
+/// Real lines whose key is `displayname` (fixtures/names/README.md): the
+/// VM is named by them, not by its folder.
+#[test]
+fn a_lower_case_displayname_key_names_the_vm() {
+    let (v, code) = json(&["fixtures/names"]);
+    assert_eq!(code, 0);
+    let mut vms: Vec<(&str, &str)> = v["vms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["vm"].as_str().unwrap(), m["host"].as_str().unwrap()))
+        .collect();
+    vms.sort();
+    assert_eq!(
+        vms,
+        [
+            ("BLACK-FLAG", "SAWANBHAN"),
+            ("Project-IT", "DESKTOP-J38BGEJ")
+        ]
+    );
+}
+
 #[test]
 fn a_directory_walk_scans_only_log_members() {
     let (v, _) = json(&["fixtures/formats"]);

@@ -35,10 +35,14 @@ fn corpus_has_no_stuns_and_no_errors() {
     ] {
         assert!(names.contains(&want), "{want} not in {names:?}");
     }
-    // Two folders have no displayName: the directory name stands in.
-    assert!(names.contains(&"SawanBhan+Black-Flag-CTF"), "{names:?}");
+    // Two folders write the key `displayname` in lower case: still their
+    // name, not the folder's.
+    assert!(names.contains(&"BLACK-FLAG"), "{names:?}");
+    assert!(names.contains(&"Project-IT"), "{names:?}");
     assert!(
-        names.contains(&"M1Elkholy+Building-an-infrastructure-network-for-a-real-company"),
+        !names
+            .iter()
+            .any(|n| n.starts_with("SawanBhan") || n.starts_with("M1Elkholy")),
         "{names:?}"
     );
     let hosts = vm_field(&v, "host");
@@ -71,4 +75,20 @@ fn every_corpus_line_has_a_well_formed_header() {
         }
     }
     assert!(lines > 100_000, "only {lines} lines");
+}
+
+#[test]
+fn a_lower_case_displayname_names_its_vm() {
+    let Some(dir) = corpus() else { return };
+    for (folder, want) in [
+        ("SawanBhan+Black-Flag-CTF", "BLACK-FLAG"),
+        (
+            "M1Elkholy+Building-an-infrastructure-network-for-a-real-company",
+            "Project-IT",
+        ),
+    ] {
+        let (v, code) = json(&[path_str(&dir.join(folder))]);
+        assert_eq!(code, 0);
+        assert_eq!(vm_field(&v, "vm"), [want], "{folder}");
+    }
 }

@@ -906,3 +906,18 @@ fn each_freeze_against_the_snapshots_quiesce() {
     );
     assert!(narrow.contains("#1 db1-prod: quiesced, but"), "{narrow}");
 }
+
+#[test]
+fn a_directory_given_to_db_log_is_an_error_that_names_a_file_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read("fixtures/db/db2/messages.log").unwrap();
+    write(dir.path(), "messages.log", &text);
+    let d = dir.path().to_str().unwrap().to_owned();
+    let (v, code) = json(&[BUNDLE, "--db-log", &d]);
+    assert_eq!(code, 2);
+    assert_eq!(v["summary"]["events"], 9, "the report stands");
+    let e = v["errors"].to_string();
+    assert!(e.contains("is a directory"), "{e}");
+    assert!(e.contains(&format!("{d}/messages.log")), "{e}");
+    assert!(!e.contains("os error"), "{e}");
+}

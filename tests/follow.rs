@@ -254,6 +254,16 @@ fn live_datastore(extra: &[&str]) -> Watch {
     w.line("500555");
     w.line("600666");
 
+    // A collector that copies over its existing copy, in place.
+    append(&log, &stun_line("2026-12-04T11:02:30.000Z", 650_650));
+    w.line("650650");
+    fs::copy(&log, db1.join("vmware-1.log")).expect("copy over");
+    OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .expect("truncate");
+
     // A new VM directory.
     let db2 = ds.join("db2");
     fs::create_dir_all(&db2).expect("mkdir");
@@ -271,15 +281,27 @@ fn live_datastore(extra: &[&str]) -> Watch {
     fs::remove_file(db1.join("vmware-2.log")).expect("delete");
     w.note("vmware-2.log: gone");
 
+    // A VM directory removed, then made again.
+    fs::remove_dir_all(&db2).expect("rm db2");
+    w.note("db2/vmware.log: gone");
+    fs::create_dir_all(&db2).expect("mkdir again");
+    append(
+        &db2.join("vmware.log"),
+        &stun_line("2026-12-04T11:05:00.000Z", 900_999),
+    );
+    w.line("900999");
+
     // A last stun, then nothing printed twice.
     append(&log, &stun_line("2026-12-04T11:04:00.000Z", 800_888));
     w.line("800888");
-    for us in [
-        "100111", "200222", "300333", "400444", "500555", "600666", "700777", "800888",
-    ] {
+    let all = [
+        "100111", "200222", "300333", "400444", "500555", "600666", "650650", "700777", "800888",
+        "900999",
+    ];
+    for us in all {
         assert_eq!(w.count(us), 1, "{us} printed once:\n{}", w.out.join("\n"));
     }
-    assert_eq!(w.out.len(), 8, "{}", w.out.join("\n"));
+    assert_eq!(w.out.len(), all.len(), "{}", w.out.join("\n"));
     drop(tmp);
     w
 }
@@ -482,4 +504,40 @@ fn follows_a_syslog_collector_file() {
         let stun = format!("\"stun_us\":{us},");
         assert_eq!(w.count(&stun), 1, "{us} once:\n{}", w.out.join("\n"));
     }
+}
+
+/// The marker that decides a kind is usually logged before the stun; when
+/// a later line decides it (`ConsolidateEnd` after the consolidation's
+/// stun), the stun is printed at once and its cluster follows as a cluster
+/// record with the kind.
+#[test]
+fn a_kind_decided_by_a_later_line_follows_as_a_cluster_record() {
+    let (_tmp, ds) = datastore();
+    let log = ds.join("db1/vmware.log");
+    let mut w = Watch::start(&[
+        "--follow",
+        common::path_str(&ds),
+        "--since",
+        "now",
+        "--format",
+        "ndjson",
+    ]);
+    w.note("following");
+    append(&log, &stun_line("2026-12-04T12:00:00.000Z", 3_500_001));
+    let stun: serde_json::Value = serde_json::from_str(&w.line("3500001")).expect("JSON");
+    assert_eq!(stun["kind"], "unknown", "no marker yet: {stun}");
+    append(
+        &log,
+        "2026-12-04T12:00:00.079Z In(05) vmx - ConsolidateEnd: Snapshot consolidate complete: The operation completed successfully (0).\n",
+    );
+    let c: serde_json::Value =
+        serde_json::from_str(&w.line("\"record\":\"cluster\"")).expect("JSON");
+    assert_eq!(c["id"], stun["cluster"]);
+    assert_eq!(c["kind"], "consolidate");
+    assert_eq!(c["kind_source"], "marker");
+    assert_eq!(
+        w.count("\"stun_us\":3500001,"),
+        1,
+        "the stun is not printed again"
+    );
 }

@@ -128,3 +128,52 @@ fn rsyslog_rfc3339_file_format_with_bare_messages() {
         .collect();
     assert_eq!(t, ["2023-12-05T17:42:40.700Z"]);
 }
+
+/// The year-less traditional times of `rsyslog-traditional.log`, copied
+/// with its modification time set to `mtime` (seconds since the epoch).
+fn traditional_times_with_mtime(mtime: u64) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("collector.log");
+    std::fs::copy(common::fixture("forwarded/rsyslog-traditional.log"), &dst).unwrap();
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+    std::fs::File::options()
+        .write(true)
+        .open(&dst)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let (v, code) = common::json(&[common::path_str(&dst)]);
+    assert_eq!(code, 0);
+    let mut t: Vec<String> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["approx_time"] == true)
+        .map(|e| e["time"].as_str().unwrap().to_owned())
+        .collect();
+    t.sort();
+    t
+}
+
+#[test]
+fn traditional_time_after_the_file_date_is_the_year_before() {
+    // 2026-12-04T17:00:00Z: the lines' `Dec  5` has not come yet that year,
+    // so they were written in December 2025.
+    assert_eq!(
+        traditional_times_with_mtime(1_796_403_600),
+        [
+            "2025-12-05T17:42:40.000Z",
+            "2025-12-05T17:42:41.000Z",
+            "2025-12-05T18:05:14.000Z"
+        ]
+    );
+    // 2026-12-06T00:00:00Z: the file was written after them, this year.
+    assert_eq!(
+        traditional_times_with_mtime(1_796_515_200),
+        [
+            "2026-12-05T17:42:40.000Z",
+            "2026-12-05T17:42:41.000Z",
+            "2026-12-05T18:05:14.000Z"
+        ]
+    );
+}

@@ -74,6 +74,15 @@ fn since_after_until_is_a_usage_error() {
 }
 
 #[test]
+fn since_now_without_follow_says_where_now_belongs() {
+    let (out, err, code) = run(&["--since", "now", BUNDLE]);
+    assert_eq!(code, 2);
+    assert!(err.contains("'now' is not a time"), "{err}");
+    assert!(err.contains("--since now with --follow"), "{err}");
+    assert!(out.is_empty());
+}
+
+#[test]
 fn a_window_with_no_stun_says_so() {
     let (v, code) = json(&["--since", "2030-01-01", BUNDLE]);
     assert_eq!(code, 0);

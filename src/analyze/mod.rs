@@ -413,7 +413,7 @@ fn attach_quiesces(
             });
         }
         if let Some(i) = at {
-            report.clusters[i].quiesce = Some(out.clone());
+            report.clusters[i].quiesce = Some(Box::new(out.clone()));
         }
         report.quiesces.push(out);
     }

@@ -185,8 +185,9 @@ pub struct Cluster {
     pub snapshot: Option<Name>,
     pub quiesced: Option<bool>,
     /// A create cluster's quiesce (None when the snapshot was not quiesced
-    /// or the log says nothing).
-    pub quiesce: Option<Quiesce>,
+    /// or the log says nothing). Boxed: most clusters have none, and a
+    /// cluster is kept for every operation of every VM.
+    pub quiesce: Option<Box<Quiesce>>,
     #[serde(serialize_with = "ser_time")]
     pub start: EpochMs,
     #[serde(serialize_with = "ser_time")]

@@ -73,6 +73,19 @@ pub fn is_db_log_name(base: &[u8]) -> bool {
 /// Reads the database log at `path` (see [`read`]). A file that cannot be
 /// opened is an error in the one log returned, which has no entries.
 pub fn read_path(path: &Path, source: &str, opts: &ReadOptions) -> Vec<DbLog> {
+    // Opening a directory succeeds on Unix and fails only at the first
+    // read, with an "Is a directory" that names no way out.
+    if path.is_dir() {
+        let mut log = empty_log(source, opts);
+        log.errors.push(DbError {
+            source: source.to_owned(),
+            message: format!(
+                "is a directory: --db-log takes one database log file{}; to read every messages.log and cconsole.log in it, give the directory as a PATH instead",
+                db_logs_in(path)
+            ),
+        });
+        return vec![log];
+    }
     match File::open(path) {
         Ok(f) => read(f, source, opts),
         Err(e) => {
@@ -88,6 +101,25 @@ pub fn read_path(path: &Path, source: &str, opts: &ReadOptions) -> Vec<DbLog> {
             });
             vec![log]
         }
+    }
+}
+
+/// A database log directly in `dir`, as a hint (` such as
+/// dir/messages.log`), or nothing when it holds none.
+fn db_logs_in(dir: &Path) -> String {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| is_db_log_name(e.file_name().as_encoded_bytes()))
+        .map(|e| crate::escape::escape_bytes(e.path().as_os_str().as_encoded_bytes()))
+        .collect();
+    names.sort();
+    match names.first() {
+        Some(first) if names.len() == 1 => format!(" such as {first}"),
+        Some(first) => format!(" such as {first} (one of {} in it)", names.len()),
+        None => String::new(),
     }
 }
 

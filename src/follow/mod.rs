@@ -160,6 +160,7 @@ pub fn run(args: &Args, qos: Qos, vm: Vec<GlobMatcher>, select: Select) -> anyho
         },
         live: false,
         deferred: false,
+        let_go_some: false,
         quiet: args.quiet,
     };
     follow.main(since_now, args.poll.map(Duration::from_micros))
@@ -181,7 +182,15 @@ enum What {
 struct Followed {
     tail: Tail,
     what: What,
+    /// Since when the directory listings have not shown it, while it still
+    /// exists somewhere (see [`Follow::reconcile`]).
+    unseen: Option<(u32, Instant)>,
 }
+
+/// Listings in a row, and how long, that must miss a file still on disk
+/// before it is let go.
+const UNSEEN_ROUNDS: u32 = 3;
+const UNSEEN_FOR: Duration = Duration::from_secs(2);
 
 /// What the watch has seen, for the status line and the summary.
 #[derive(Default)]
@@ -233,6 +242,8 @@ struct Follow {
     fail: Option<Verdict>,
     /// The first report is out: what is read now is new.
     live: bool,
+    /// Files were let go this round: VMs may be gone.
+    let_go_some: bool,
     /// A new file was too short to tell whether it is a copy: list the
     /// directories again next round.
     deferred: bool,
@@ -353,6 +364,7 @@ impl Follow {
         for (dir, vm) in &self.vms {
             vm.log_files(self.vmx.get(dir).and_then(|n| n.as_deref()), &mut collected);
         }
+        collected.inputs = self.input_summaries();
         let mut report = analyze::analyze(collected, &self.opts);
         self.dirty.clear();
         analyze::db::attach(&mut report, db_logs, self.db_zone_given);
@@ -397,6 +409,32 @@ impl Follow {
         let mut out = io::BufWriter::new(stdout.lock());
         render::render(report, self.out.style(), &mut out)?;
         io::Write::flush(&mut out)
+    }
+
+    /// What each command-line path held when the watch began: its logs and
+    /// bytes, as a scan's report says.
+    fn input_summaries(&self) -> Vec<input::InputSummary> {
+        self.roots
+            .iter()
+            .map(|root| {
+                let mut sum = input::InputSummary {
+                    path: escape_bytes(root.as_os_str().as_encoded_bytes()),
+                    ..Default::default()
+                };
+                for f in self
+                    .files
+                    .values()
+                    .filter(|f| f.tail.path.starts_with(root))
+                {
+                    match f.what {
+                        What::Vm { .. } => sum.logs += 1,
+                        What::Db(_) => sum.db_logs += 1,
+                    }
+                    sum.bytes += f.tail.done();
+                }
+                sum
+            })
+            .collect()
     }
 
     /// A database log as it was when the watch began, read whole by the
@@ -495,12 +533,26 @@ impl Follow {
                 None => self.add_file(&path, what),
             }
         }
-        let gone: Vec<u32> = self
-            .files
-            .iter()
-            .filter(|(_, f)| !seen.contains(&f.tail.ident))
-            .map(|(&id, _)| id)
-            .collect();
+        // A file the listing did not show is let go when it is deleted
+        // (no link left). One still linked was renamed where the listing
+        // did not see it — or the listing raced a rename (a directory
+        // listed while ESXi shifts vmware-N.log): it is kept a few rounds,
+        // so that the renamed file is not taken for a new one.
+        let mut gone = Vec::new();
+        for (&id, f) in self.files.iter_mut() {
+            if seen.contains(&f.tail.ident) {
+                f.unseen = None;
+                continue;
+            }
+            let (rounds, since) = f.unseen.get_or_insert((0, Instant::now()));
+            *rounds += 1;
+            let waited = *rounds >= UNSEEN_ROUNDS && since.elapsed() >= UNSEEN_FOR;
+            if !f.tail.linked() || waited {
+                gone.push(id);
+            } else {
+                self.deferred = true;
+            }
+        }
         for id in gone {
             self.let_go(id);
         }
@@ -580,7 +632,14 @@ impl Follow {
             }
         };
         self.by_ident.insert(t.ident, id);
-        self.files.insert(id, Followed { tail: t, what });
+        self.files.insert(
+            id,
+            Followed {
+                tail: t,
+                what,
+                unseen: None,
+            },
+        );
     }
 
     /// A new file that starts as a followed file did (or did before it was
@@ -624,6 +683,7 @@ impl Follow {
             return;
         };
         self.by_ident.remove(&f.tail.ident);
+        self.let_go_some = true;
         let mut last = Vec::new();
         f.tail.finish(&mut |p| {
             if let Piece::Lines { bytes, .. } = p {
@@ -658,7 +718,7 @@ impl Follow {
         let Some(f) = self.files.get_mut(&id) else {
             return;
         };
-        let Followed { tail, what } = f;
+        let Followed { tail, what, .. } = f;
         let live = self.live;
         let keep_text = self.select.keep_text;
         let zone = &self.db_zone;
@@ -742,6 +802,7 @@ impl Follow {
             self.read(id, &mut db_events);
         }
         self.analyse_dirty()?;
+        self.drop_gone_vms();
         for id in db_files {
             self.read(id, &mut db_events);
         }
@@ -752,6 +813,18 @@ impl Follow {
                 .map_err(|_| Stop::Closed)?;
         }
         Ok(())
+    }
+
+    /// A VM none of whose logs is followed any more (its directory deleted
+    /// or moved away) is let go, once what it last held is printed: a watch
+    /// of weeks keeps no state for VMs that are gone.
+    fn drop_gone_vms(&mut self) {
+        if !std::mem::take(&mut self.let_go_some) {
+            return;
+        }
+        self.vms.retain(|_, vm| !vm.is_gone());
+        let vms = &self.vms;
+        self.vmx.retain(|k, _| vms.contains_key(k) || k.exists());
     }
 
     fn analyse_dirty(&mut self) -> Result<(), Stop> {

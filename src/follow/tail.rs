@@ -137,6 +137,14 @@ impl Tail {
         self.lines
     }
 
+    /// Whether the file still has a name somewhere (it was not deleted).
+    pub fn linked(&self) -> bool {
+        self.file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .is_some_and(|m| m.nlink() > 0)
+    }
+
     /// Whether the file has grown, shrunk or changed since the last read
     /// (cheap: one `fstat`).
     pub fn changed(&self) -> bool {
@@ -160,7 +168,17 @@ impl Tail {
 
     fn read_from(&mut self, file: &File, sink: &mut dyn FnMut(Piece<'_>)) -> io::Result<u64> {
         let len = file.metadata()?.len();
-        if len < self.offset || !self.same_head(file, len) {
+        if len < self.offset {
+            // Shorter than what was read: truncated — unless it still
+            // starts as it did: then it is being written behind us (a copy
+            // still being made, which was taken for the original's copy
+            // when its first bytes arrived); wait for it.
+            if len > 0 && self.same_head(file, len) {
+                return Ok(0);
+            }
+            self.restart();
+            sink(Piece::Restart);
+        } else if !self.same_head(file, len) {
             self.restart();
             sink(Piece::Restart);
         }
@@ -184,14 +202,19 @@ impl Tail {
         Ok(total)
     }
 
-    /// Whether the file still starts with the bytes it started with.
+    /// Whether the file still starts with the bytes it started with (as
+    /// far as both go).
     fn same_head(&self, file: &File, len: u64) -> bool {
-        if self.head.is_empty() || len < self.head.len() as u64 {
+        let n = self
+            .head
+            .len()
+            .min(usize::try_from(len).unwrap_or(usize::MAX));
+        if n == 0 {
             return true;
         }
-        let mut now = vec![0u8; self.head.len()];
+        let mut now = vec![0u8; n];
         match file.read_at(&mut now, 0) {
-            Ok(n) if n == now.len() => now == self.head,
+            Ok(got) if got == n => now == self.head[..n],
             _ => true,
         }
     }

@@ -81,6 +81,10 @@ pub struct VmState {
     kept: Says,
     /// Printed stuns still in the window → their cluster number.
     printed: HashMap<EventKey, u64>,
+    /// The time and length of each printed stun still in the window: the
+    /// same stun met again in another file (a copy a collector made, or
+    /// rewrote in place) is the same stun, as in a scan.
+    stuns: HashMap<(EpochMs, u64), u64>,
     /// Kind last printed of each cluster still in the window.
     kinds: HashMap<u64, (Kind, KindSource)>,
     /// Records were dropped from the window's start: its first cluster may
@@ -117,6 +121,7 @@ impl VmState {
             logs: Vec::new(),
             kept: Says::default(),
             printed: HashMap::new(),
+            stuns: HashMap::new(),
             kinds: HashMap::new(),
             pruned: false,
         }
@@ -217,6 +222,11 @@ impl VmState {
         self.drop_empty();
     }
 
+    /// None of its logs is followed any more.
+    pub fn is_gone(&self) -> bool {
+        self.logs.iter().all(|l| l.gone)
+    }
+
     fn drop_empty(&mut self) {
         let kept = &mut self.kept;
         self.logs.retain(|l| {
@@ -292,15 +302,19 @@ impl VmState {
             else {
                 continue;
             };
-            let known = events
-                .iter()
-                .find_map(|e| self.printed.get(&key_of(e)).copied());
+            let known = events.iter().find_map(|e| {
+                let by_line = self.printed.get(&key_of(e));
+                by_line
+                    .or_else(|| self.stuns.get(&(e.time, e.stun_us)))
+                    .copied()
+            });
             let id = known.unwrap_or_else(|| {
                 *next_cluster += 1;
                 *next_cluster
             });
             for e in events {
-                if self.printed.insert(key_of(e), id).is_none() {
+                let copy = self.stuns.insert((e.time, e.stun_us), id).is_some();
+                if self.printed.insert(key_of(e), id).is_none() && !copy {
                     let mut e = e.clone();
                     e.cluster = id;
                     update.events.push(e);
@@ -336,6 +350,9 @@ impl VmState {
                 let k = (l.source.clone(), e.line_no, e.time_ms);
                 if let Some(&id) = numbers.get(&k) {
                     self.printed.insert(k, id);
+                    if let RecordKind::Stun { us, .. } = e.kind {
+                        self.stuns.insert((e.time_ms, us), id);
+                    }
                     if let Some(&kind) = kinds.get(&id) {
                         self.kinds.insert(id, kind);
                     }
@@ -383,6 +400,7 @@ impl VmState {
             .min()
             .unwrap_or(newest);
         self.printed.retain(|k, _| k.2 >= oldest);
+        self.stuns.retain(|k, _| k.0 >= oldest);
         let live: std::collections::HashSet<u64> = self.printed.values().copied().collect();
         self.kinds.retain(|id, _| live.contains(id));
     }

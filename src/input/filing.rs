@@ -303,12 +303,20 @@ fn new_log(
     }
 }
 
+/// How far a year-less time may lie after the file's modification time and
+/// still be of the same year: the times are the host's local time read as
+/// UTC, and a host's zone is at most 14 hours ahead of UTC.
+const LOCAL_AHEAD_MS: i64 = 14 * 3_600_000;
+
 /// Gives old no-year records a year: the last record is in the year of the
-/// file's modification time (a year earlier when its month is after the
-/// mtime's month), and walking back, each December → January step going
-/// forward in the file is a year boundary. Yields the records in log order.
+/// file's modification time, or a year earlier when its date and time in
+/// that year would come after the modification time (by more than a zone's
+/// offset, [`LOCAL_AHEAD_MS`]): a file is not written before its lines.
+/// Walking back, each December → January step going forward in the file is
+/// a year boundary. Yields the records in log order.
 fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> impl Iterator<Item = Entry> {
-    let (mut year, mut next_month, _) = time::ymd(mtime_secs.saturating_mul(1000));
+    let mtime_ms = mtime_secs.saturating_mul(1000);
+    let (mut year, _, _) = time::ymd(mtime_ms);
     // Years are found walking backwards; only year-less logs need it.
     let mut years: Vec<i64> = Vec::new();
     if records
@@ -316,12 +324,25 @@ fn resolve_times(records: Vec<scan::Record>, mtime_secs: i64) -> impl Iterator<I
         .any(|r| matches!(r.time, LineTime::NoYear { .. }))
     {
         years = vec![0; records.len()];
+        let mut next_month = None;
         for (i, r) in records.iter().enumerate().rev() {
-            if let LineTime::NoYear { month, .. } = r.time {
-                if month > next_month {
+            if let LineTime::NoYear {
+                month,
+                day,
+                ms_of_day,
+            } = r.time
+            {
+                let steps_back = match next_month {
+                    Some(next) => month > next,
+                    None => {
+                        time::epoch_ms(year, month, day, ms_of_day)
+                            > mtime_ms.saturating_add(LOCAL_AHEAD_MS)
+                    }
+                };
+                if steps_back {
                     year -= 1;
                 }
-                next_month = month;
+                next_month = Some(month);
                 years[i] = year;
             }
         }
@@ -375,5 +396,30 @@ mod tests {
             "2010-01-01T00:00:00.000Z"
         );
         assert!(e[0].approx);
+    }
+
+    #[test]
+    fn no_year_time_after_the_file_date_is_last_year() {
+        let rec = |month, day, ms_of_day| scan::Record {
+            time: LineTime::NoYear {
+                month,
+                day,
+                ms_of_day,
+            },
+            line_no: 1,
+            origin: 0,
+            kind: RecordKind::Hostname(Name::from("h")),
+        };
+        let at = |month, day, ms| {
+            let mtime = time::epoch_ms(2026, 12, 4, 17 * 3_600_000) / 1000;
+            let e: Vec<Entry> = resolve_times(vec![rec(month, day, ms)], mtime).collect();
+            crate::zone::format_rfc3339_ms(e[0].time_ms)
+        };
+        // The next day, same month: a year earlier.
+        assert_eq!(at(12, 5, 17 * 3_600_000), "2025-12-05T17:00:00.000Z");
+        // Same day, a few hours later: a host's zone ahead of UTC.
+        assert_eq!(at(12, 4, 23 * 3_600_000), "2026-12-04T23:00:00.000Z");
+        // Earlier the same day: this year.
+        assert_eq!(at(12, 4, 3_600_000), "2026-12-04T01:00:00.000Z");
     }
 }

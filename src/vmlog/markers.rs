@@ -404,14 +404,23 @@ fn take_snapshot_done(tail: &[u8]) -> OpMarker<'_> {
 }
 
 /// `<spaces> displayName = "<name>"` after `DICT ` (unquoted in old logs).
-/// The key must be exactly `displayName`: `pref.mruVM0.displayName` is
-/// another VM.
+/// The key is the whole `displayName`, in any case, as the `.vmx` file's
+/// keys are: Workstation logs write `displayname` when the `.vmx` spells it
+/// so (seen in Workstation 14 and 16 logs on GitHub). `pref.mruVM0.displayName`
+/// is another VM.
 fn display_name(tail: &[u8]) -> Option<&[u8]> {
-    let tail = trim_start(tail).strip_prefix(b"displayName")?;
-    let tail = trim_start(tail).strip_prefix(b"=")?;
+    let tail = trim_start(tail);
+    let key = tail.get(..KEY.len())?;
+    if !key.eq_ignore_ascii_case(KEY) {
+        return None;
+    }
+    let tail = trim_start(&tail[KEY.len()..]).strip_prefix(b"=")?;
     let value = unquote(trim(tail));
     (!value.is_empty()).then_some(value)
 }
+
+/// The key of the VM's name, in the `.vmx` and in the log's `DICT` lines.
+const KEY: &[u8] = b"displayName";
 
 fn unquote(value: &[u8]) -> &[u8] {
     match value {
@@ -448,11 +457,11 @@ pub fn product_in_head(head: &[u8]) -> Option<(super::LineTime, Vec<u8>)> {
 /// `displayName = "…"` in a `.vmx` file (keys are case-insensitive there).
 pub fn vmx_display_name(line: &[u8]) -> Option<&[u8]> {
     let line = trim(line);
-    let key = line.get(..11)?;
-    if !key.eq_ignore_ascii_case(b"displayName") {
+    let key = line.get(..KEY.len())?;
+    if !key.eq_ignore_ascii_case(KEY) {
         return None;
     }
-    let tail = trim_start(&line[11..]).strip_prefix(b"=")?;
+    let tail = trim_start(&line[KEY.len()..]).strip_prefix(b"=")?;
     let value = unquote(trim(tail));
     (!value.is_empty()).then_some(value)
 }
@@ -667,6 +676,24 @@ mod tests {
             ),
             None
         );
+        // Workstation 14 and 17 (SawanBhan/Black-Flag-CTF,
+        // M1Elkholy/Building-an-infrastructure-network-for-a-real-company).
+        assert_eq!(
+            msg(
+                "2018-06-29T19:20:22.184+05:30| vmx| I125: DICT               displayname = \"BLACK-FLAG\""
+            ),
+            Some(Message::DisplayName(b"BLACK-FLAG"))
+        );
+        assert_eq!(
+            msg(
+                "2024-03-13T00:48:06.189Z In(05) vmx DICT               displayname = \"Project-IT\""
+            ),
+            Some(Message::DisplayName(b"Project-IT"))
+        );
+        assert_eq!(
+            msg("2024-01-29T15:56:49.441Z In(05) vmx DICT   displayNameX = \"no\""),
+            None
+        );
         assert_eq!(
             msg("Apr 18 00:25:37.604: vmx| DICT               displayName = Euan_Hume_WebArcAss3 "),
             Some(Message::DisplayName(b"Euan_Hume_WebArcAss3"))
@@ -692,6 +719,20 @@ mod tests {
         // Row numbers are kept as bytes.
         assert!(MARKERS.len() <= 256);
         assert!(MARKERS.iter().all(|m| !m.literal.is_empty()));
+    }
+
+    /// The VM's name is searched for in both spellings real logs write.
+    #[test]
+    fn the_display_name_key_is_searched_for_in_any_case() {
+        for key in [&b"displayName"[..], b"displayname"] {
+            assert!(
+                super::super::scan::NEEDLES
+                    .iter()
+                    .any(|n| memchr::memmem::find(key, n.as_bytes()).is_some()),
+                "{}",
+                String::from_utf8_lossy(key)
+            );
+        }
     }
 
     #[test]

@@ -66,7 +66,14 @@ fn the_rebooted_esxi_67_vm_is_reset_six_times_with_no_backup_window() {
         ]
     );
     for i in 0..6 {
-        assert_eq!(evidence(&v, i).1, "DEVICE: Resetting device 'ALL'.");
+        // The guest reboots log the step alone; the API reset (the sixth)
+        // also its begin, `VM reset requested`, which says who asked.
+        let want = if i == 5 {
+            "VM reset requested: Attempting CPUs/Devices reset."
+        } else {
+            "DEVICE: Resetting device 'ALL'."
+        };
+        assert_eq!(evidence(&v, i).1, want);
         let source = v["clusters"][i]["evidence"]["source"].as_str().unwrap();
         assert!(
             source.ends_with(if i == 0 {
@@ -77,8 +84,9 @@ fn the_rebooted_esxi_67_vm_is_reset_six_times_with_no_backup_window() {
             "{source}"
         );
     }
-    // The API reset's evidence is its own line, the one right before the stun's.
-    assert_eq!(v["clusters"][5]["evidence"]["line"], 145);
+    // The API reset's evidence is its begin line (141), not the
+    // `DEVICE: Resetting device 'ALL'.` step logged after it (145).
+    assert_eq!(v["clusters"][5]["evidence"]["line"], 141);
     assert!(v["windows"].as_array().unwrap().is_empty());
     // `memoryHotplug: Node 0: Present`, logged at every power-on, opened
     // nothing: the stun 22 minutes later is a reset.
@@ -344,13 +352,17 @@ fn every_human_format_shows_what_decided_each_kind() {
     assert!(!plain.contains("What decided"), "{plain}");
     let (md, _, _) = run(&["--format", "markdown", "fixtures/kinds/reset-esxi67"]);
     assert!(
-        md.contains("- \\#6 reset — vmware-2.log:145: DEVICE: Resetting device 'ALL'."),
+        md.contains(
+            "- \\#6 reset — vmware-2.log:141: VM reset requested: Attempting CPUs/Devices reset."
+        ),
         "{md}"
     );
     let (html, _, _) = run(&["--format", "html", "fixtures/kinds/reset-esxi67"]);
     assert_eq!(
-        html.matches("kind from vmware-2.log:145: DEVICE: Resetting device 'ALL'.</title>")
-            .count(),
+        html.matches(
+            "kind from vmware-2.log:141: VM reset requested: Attempting CPUs/Devices reset.</title>"
+        )
+        .count(),
         1,
         "the API reset's mark carries its evidence"
     );

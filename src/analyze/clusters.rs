@@ -5,7 +5,8 @@
 //! log's own markers when a fresh one is there — the latest marker since
 //! the previous cluster, if logged within the hour before or part of an
 //! operation still open, else the first end marker logged just after it.
-//! That marker is the cluster's evidence. Where no marker decides, a
+//! That marker's operation's begin line, when logged since the previous
+//! stun, is the cluster's evidence, else that marker. Where no marker decides, a
 //! source of stun lines alone (saved `grep Unstun` output) gets a guess
 //! from the shape of the stuns — a snapshot create stuns once, its
 //! consolidation once per disk and iteration — and any other source says
@@ -88,6 +89,8 @@ struct Walk {
     open: Option<Open>,
     /// The first end marker after the current cluster, within the gap.
     after: Option<Mark>,
+    /// The latest begin marker since the last stun.
+    begun: Option<Mark>,
 }
 
 /// Groups a VM's stuns into clusters and gives each a kind.
@@ -152,6 +155,7 @@ impl Walk {
         match op.phase {
             Phase::Begin => {
                 self.open = Some(Open { mark: mark.clone() });
+                self.begun = Some(mark.clone());
                 self.latest = Some(mark);
             }
             Phase::Step => self.latest = Some(mark),
@@ -194,6 +198,7 @@ impl Walk {
             c.end = time;
         }
         self.latest = None;
+        self.begun = None;
         self.between.clear();
         self.after = None;
         // A create, a vMotion or a hot-plug is over at its first stun; a
@@ -234,7 +239,12 @@ impl Walk {
         };
         d.kind = m.kind;
         d.source = KindSource::Marker;
-        d.evidence = Some(m.item);
+        // The line that best says what happened: the operation's begin
+        // (`VM reset requested`, a snapshot's `start`), when it was logged
+        // since the last stun, rather than a step that many operations log
+        // (`DEVICE: Resetting device 'ALL'.` ends guest reboots too).
+        let begun = self.begun.as_ref().filter(|b| b.kind == m.kind);
+        d.evidence = Some(begun.unwrap_or(m).item);
         if m.kind == Kind::Create {
             // The begin marker holds the snapshot's name and quiescing.
             let begun = open.filter(|o| o.kind == Kind::Create);

@@ -243,19 +243,22 @@ pub const MARKERS: &[Marker] = &[
     ),
     // VM reset (from the UI or the API) and guest reboot. Every one seen
     // logs `DEVICE: Resetting device 'ALL'.` just before its stun, after
-    // the line that says who asked.
+    // the line that says who asked (the begin); a user's reset logs
+    // `Vigor_Reset: Attaching to reset.` right after its request. Those
+    // two are steps: they say a reset is under way, not who asked, and on
+    // ESXi 6.7 a guest reboot logs the `DEVICE` line alone.
     row_with(
         VIGOR_REQUEST,
         b"Receiving PowerState.InitiateReset request",
         Op(Reset, Begin),
     ),
     row(b"VM reset requested", Op(Reset, Begin)),
-    row(b"Vigor_Reset: Attaching to reset", Op(Reset, Begin)),
+    row(b"Vigor_Reset: Attaching to reset", Op(Reset, Step)),
     row(
         b"Chipset: The guest has requested that the virtual machine be hard reset",
         Op(Reset, Begin),
     ),
-    row(b"DEVICE: Resetting device 'ALL'", Op(Reset, Begin)),
+    row(b"DEVICE: Resetting device 'ALL'", Op(Reset, Step)),
     // Power-on from a memory snapshot (`.vmsn`: a revert) or from a
     // suspended state (`.vmss`: a resume).
     row_with(
@@ -590,14 +593,14 @@ mod tests {
                 Begin,
                 false,
             ),
-            ("Vigor_Reset: Attaching to reset.", Reset, Begin, false),
+            ("Vigor_Reset: Attaching to reset.", Reset, Step, false),
             (
                 "Chipset: The guest has requested that the virtual machine be hard reset.",
                 Reset,
                 Begin,
                 false,
             ),
-            ("DEVICE: Resetting device 'ALL'.", Reset, Begin, false),
+            ("DEVICE: Resetting device 'ALL'.", Reset, Step, false),
             (
                 "Resuming virtual machine from C:\\Users\\OFFICIAL\\Downloads\\konte-8b7525f0.vmss with 2048 MB of memory.",
                 Resume,

@@ -1,4 +1,4 @@
-//! Command-line options (SPEC section 7).
+//! Command-line options: the flags, their defaults and their help text.
 
 use std::ffi::OsString;
 

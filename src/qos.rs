@@ -82,7 +82,7 @@ impl Qos {
     }
 }
 
-/// The verdict table of SPEC section 2, exactly.
+/// The verdict table, exactly: ok below Q/2, risk from Q/2, failover from Q.
 pub fn verdict(stun_us: u64, q_us: u64) -> Verdict {
     if stun_us >= q_us {
         Verdict::Failover

@@ -1,4 +1,4 @@
-//! Rendering a [`Report`] in the chosen format (SPEC section 6).
+//! Rendering a [`Report`] in the chosen format: one file per format.
 //!
 //! Every string in the report was escaped when it entered the data model
 //! (see [`crate::escape`]), so renderers only lay text out. One file per

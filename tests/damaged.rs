@@ -1,4 +1,4 @@
-//! Damaged and hostile input (SPEC sections 3, 4, 7, 8), run through the
+//! Damaged and hostile input, run through the
 //! real binary on inputs built here: truncated and corrupt archives, empty
 //! and junk files, over-long lines, odd encodings, unreadable files, and log
 //! content written to fool the parser or the output.
@@ -1305,7 +1305,7 @@ fn run_with_peak_rss(args: &[&str], out_file: &Path) -> (std::process::ExitStatu
 }
 
 /// A tar extension header (GNU long name, PAX) is metadata, yet a header
-/// can declare one of any size; 64 MiB of it compresses to about 64 KiB. SPEC 3/9: memory must not grow with the input (≤ 64 MB).
+/// can declare one of any size; 64 MiB of it compresses to about 64 KiB. Memory must not grow with the input (≤ 64 MB).
 #[cfg(target_os = "linux")]
 #[test]
 fn huge_tar_extension_headers_do_not_grow_memory() {
@@ -1352,13 +1352,13 @@ fn huge_tar_extension_headers_do_not_grow_memory() {
     }
     assert!(
         failures.is_empty(),
-        "SPEC: memory ≤ 64 MB, not growing with the input:\n{}",
+        "memory ≤ 64 MB, not growing with the input:\n{}",
         failures.join("\n")
     );
 }
 
 /// A `.vmx` beside a log that is a FIFO (or a symlink to one): opening it
-/// for reading blocks until a writer appears, i.e. forever. SPEC 8: never
+/// for reading blocks until a writer appears, i.e. forever. Never
 /// hang. Only regular files are `.vmx` files.
 #[cfg(unix)]
 #[test]
@@ -1391,7 +1391,7 @@ fn fifo_named_vmx_beside_a_log_does_not_hang() {
 /// A saved grep names the file of each line; a hostile (or just huge) one
 /// can name a different file on every line. Scanning must stay linear: the
 /// same bytes with one repeated name and with all-distinct names take about
-/// the same time (SPEC 8: never hang).
+/// the same time (never hang).
 #[test]
 fn many_distinct_saved_grep_prefixes_scan_in_linear_time() {
     const N: usize = 40_000;

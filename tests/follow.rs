@@ -541,3 +541,28 @@ fn a_kind_decided_by_a_later_line_follows_as_a_cluster_record() {
         "the stun is not printed again"
     );
 }
+
+#[test]
+fn a_watched_directory_deleted_and_made_again_is_watched_again() {
+    let (_tmp, ds) = datastore();
+    let mut w = Watch::start(&["--follow", "--format", "tsv", common::path_str(&ds)]);
+    w.line("100111");
+    w.note("following 1 file of 1 VM");
+    fs::remove_dir_all(&ds).expect("rm -rf");
+    fs::create_dir_all(ds.join("db1")).expect("mkdir");
+    append(&ds.join("db1/vmware.log"), "");
+    w.note("made anew; watching it again");
+    append(
+        &ds.join("db1/vmware.log"),
+        &stun_line("2026-12-04T17:00:00.000Z", 9_100_000),
+    );
+    w.line("9100000");
+    // A later stun proves the new directory is followed, and the first
+    // printed once.
+    append(
+        &ds.join("db1/vmware.log"),
+        &stun_line("2026-12-04T17:00:05.000Z", 200_222),
+    );
+    w.line("200222");
+    assert_eq!(w.count("9100000"), 1, "{:?}", w.out);
+}

@@ -275,6 +275,9 @@ impl Follow {
             if wake.stop {
                 break;
             }
+            for n in &wake.notes {
+                self.out.note(n);
+            }
             let r = self.sync(wake.rescan);
             self.status(&watch.mode);
             match r {

@@ -74,14 +74,29 @@ pub struct Wake {
     pub check_all: bool,
     /// SIGINT or SIGTERM.
     pub stop: bool,
+    /// Notes for the user (a watched directory deleted and made again).
+    pub notes: Vec<String>,
 }
 
 pub struct Watch {
     rx: Receiver<Msg>,
     /// Kept alive: dropping it ends the notifications.
-    _watcher: Option<notify::RecommendedWatcher>,
+    watcher: Option<notify::RecommendedWatcher>,
     pub mode: Mode,
     last_rescan: Instant,
+    /// Each watched directory and its (device, inode) when last looked at
+    /// (None while it is missing). An inotify watch is on an inode, not a
+    /// path: a directory deleted and made again (a datastore remounted, a
+    /// collector's folder recreated) is a new inode nobody watches.
+    dirs: Vec<(PathBuf, RecursiveMode, Option<(u64, u64)>)>,
+    last_dir_check: Instant,
+}
+
+/// A directory's (device, inode), or None when it is not there.
+fn dir_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino()))
 }
 
 impl Watch {
@@ -123,11 +138,58 @@ impl Watch {
                 },
             },
         };
+        let dirs = roots
+            .iter()
+            .map(|r| {
+                let (p, mode) = watched_dir(r);
+                (p.to_path_buf(), mode, dir_id(p))
+            })
+            .collect();
         Watch {
             rx,
-            _watcher: watcher,
+            watcher,
             mode,
             last_rescan: Instant::now(),
+            dirs,
+            last_dir_check: Instant::now(),
+        }
+    }
+
+    /// With notifications, once per `DEFAULT_POLL`: a watched directory
+    /// whose inode changed (or that came back) is watched again, with a
+    /// note, and everything is looked at again. One `stat` per root.
+    fn check_dirs(&mut self, wake: &mut Wake) {
+        let Some(w) = self.watcher.as_mut() else {
+            return;
+        };
+        if self.last_dir_check.elapsed() < DEFAULT_POLL {
+            return;
+        }
+        self.last_dir_check = Instant::now();
+        for (dir, mode, id) in &mut self.dirs {
+            let now = dir_id(dir);
+            if now == *id {
+                continue;
+            }
+            let was = id.is_some();
+            *id = now;
+            if now.is_none() {
+                continue;
+            }
+            // The old watch went with the old inode; ignore that it is gone.
+            let _ = w.unwatch(dir);
+            match w.watch(dir, *mode) {
+                Ok(()) => wake.notes.push(format!(
+                    "{}: {}; watching it again",
+                    dir.display(),
+                    if was { "made anew" } else { "back" }
+                )),
+                Err(e) => wake
+                    .notes
+                    .push(format!("{}: cannot watch it again ({e})", dir.display())),
+            }
+            wake.rescan = true;
+            wake.check_all = true;
         }
     }
 
@@ -138,7 +200,12 @@ impl Watch {
             Mode::Notify => RESCAN,
             Mode::Poll { every, .. } => *every,
         };
-        let due = (self.last_rescan + period).saturating_duration_since(Instant::now());
+        let mut due = (self.last_rescan + period).saturating_duration_since(Instant::now());
+        if self.watcher.is_some() {
+            let check =
+                (self.last_dir_check + DEFAULT_POLL).saturating_duration_since(Instant::now());
+            due = due.min(check);
+        }
         let timeout = tick.map_or(due, |t| t.min(due));
         let mut wake = Wake::default();
         match self.rx.recv_timeout(timeout) {
@@ -151,6 +218,7 @@ impl Watch {
         while let Ok(m) = self.rx.try_recv() {
             wake.take(m);
         }
+        self.check_dirs(&mut wake);
         if self.last_rescan.elapsed() >= period {
             self.last_rescan = Instant::now();
             match self.mode {
@@ -209,17 +277,7 @@ fn notifier(roots: &[PathBuf], tx: Sender<Msg>) -> Result<notify::RecommendedWat
     let mut w = notify::recommended_watcher(handler)
         .map_err(|e| format!("change notifications unavailable: {e}"))?;
     for root in roots {
-        let (path, mode) = if root.is_dir() {
-            (root.as_path(), RecursiveMode::Recursive)
-        } else {
-            // A file is watched through its directory: its rotation
-            // replaces it there.
-            let parent = match root.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            (parent, RecursiveMode::NonRecursive)
-        };
+        let (path, mode) = watched_dir(root);
         w.watch(path, mode).map_err(|e| {
             let limit = matches!(&e.kind, notify::ErrorKind::MaxFilesWatch)
                 || e.to_string().contains("No space left");
@@ -231,6 +289,20 @@ fn notifier(roots: &[PathBuf], tx: Sender<Msg>) -> Result<notify::RecommendedWat
         })?;
     }
     Ok(w)
+}
+
+/// The directory watched for a root, and how: a directory recursively, a
+/// file through its directory (its rotation replaces it there).
+fn watched_dir(root: &Path) -> (&Path, RecursiveMode) {
+    if root.is_dir() {
+        (root, RecursiveMode::Recursive)
+    } else {
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        (parent, RecursiveMode::NonRecursive)
+    }
 }
 
 /// A root on a file system whose changes are not notified (made by other

@@ -88,12 +88,15 @@ pub struct Watch {
     /// (None while it is missing). An inotify watch is on an inode, not a
     /// path: a directory deleted and made again (a datastore remounted, a
     /// collector's folder recreated) is a new inode nobody watches.
-    dirs: Vec<(PathBuf, RecursiveMode, Option<(u64, u64)>)>,
+    dirs: Vec<(PathBuf, RecursiveMode, Option<DirId>)>,
     last_dir_check: Instant,
 }
 
+/// A directory's (device, inode).
+type DirId = (u64, u64);
+
 /// A directory's (device, inode), or None when it is not there.
-fn dir_id(path: &Path) -> Option<(u64, u64)> {
+fn dir_id(path: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some((m.dev(), m.ino()))

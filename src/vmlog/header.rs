@@ -293,6 +293,23 @@ fn structured_data(b: &[u8]) -> Option<(&[u8], &[u8])> {
     if let Some(rest) = b.strip_prefix(b"-") {
         return Some((&b[..0], rest.strip_prefix(b" ").unwrap_or(rest)));
     }
+    let i = sd_elements_len(b)?;
+    if i == 0 {
+        return None;
+    }
+    let rest = &b[i..];
+    match rest.first() {
+        None | Some(b'\r') => Some((&b[..i], &rest[..0])),
+        Some(b' ') => Some((&b[..i], &rest[1..])),
+        _ => None,
+    }
+}
+
+/// How many bytes the RFC 5424 `[id key="value" …]` elements at the
+/// start of `b` take (0 when `b` does not start with one); `None` when an
+/// element is not closed. Both the Workstation layout and a forwarded
+/// syslog envelope carry such elements.
+pub(super) fn sd_elements_len(b: &[u8]) -> Option<usize> {
     let mut i = 0;
     while b.get(i) == Some(&b'[') {
         let mut quoted = false;
@@ -308,15 +325,7 @@ fn structured_data(b: &[u8]) -> Option<(&[u8], &[u8])> {
         }
         i += 1;
     }
-    if i == 0 {
-        return None;
-    }
-    let rest = &b[i..];
-    match rest.first() {
-        None | Some(b'\r') => Some((&b[..i], &rest[..0])),
-        Some(b' ') => Some((&b[..i], &rest[1..])),
-        _ => None,
-    }
+    Some(i)
 }
 
 /// The value of parameter `key` in structured data (its quotes off).

@@ -149,21 +149,7 @@ fn skip_structured_data(b: &[u8]) -> Option<&[u8]> {
     if let Some(rest) = b.strip_prefix(b"-") {
         return (rest.is_empty() || rest[0] == b' ').then_some(rest);
     }
-    let mut i = 0;
-    while b.get(i) == Some(&b'[') {
-        let mut quoted = false;
-        i += 1;
-        loop {
-            match *b.get(i)? {
-                b'\\' if quoted => i += 1,
-                b'"' => quoted = !quoted,
-                b']' if !quoted => break,
-                _ => {}
-            }
-            i += 1;
-        }
-        i += 1;
-    }
+    let i = header::sd_elements_len(b)?;
     (i > 0).then(|| &b[i..])
 }
 

@@ -280,6 +280,26 @@ pub const MARKERS: &[Marker] = &[
     row(b"Log for VMware ", Product),
 ];
 
+/// Texts a line must hold, one of them at least, for any row of
+/// [`MARKERS`] to match it (the product banner aside: it is read from a
+/// log's head, never searched for): each row's literal, its `contains`,
+/// and the name key of a `DICT` row. The scan checks a needle it finds
+/// against these before it parses the line, so a line that only happens
+/// to hold a needle (`CPU reset: soft`, `DICT snapshot.numRollingTiers`)
+/// costs a comparison, not a parse.
+/// Each comes with whether it is read in any letter case (the name key)
+/// or exactly (the rest).
+pub fn anchors() -> impl Iterator<Item = (&'static [u8], bool)> {
+    MARKERS
+        .iter()
+        .filter(|m| !matches!(m.means, Product))
+        .flat_map(|m| match m.means {
+            DisplayName => [(KEY, true), (b"", false)],
+            _ => [(m.literal, false), (m.contains, false)],
+        })
+        .filter(|(t, _)| !t.is_empty())
+}
+
 impl<'a> Header<'a> {
     /// Classifies the line's message. Continuation lines mean nothing.
     pub fn message(&self) -> Option<Message<'a>> {

@@ -49,6 +49,9 @@ pub const BLOCK: usize = 256 * 1024;
 /// 3 bytes instead of 4, about 1.9 times as fast on real logs for 0.6 %
 /// more candidate lines. Two bytes (`t-`) gain little more and hand the
 /// parser 14 % more lines.
+/// The index in [`NEEDLES`] of the stun record's needle.
+const STUN_NEEDLE: usize = 0;
+
 pub(super) const NEEDLES: [&str; 13] = [
     "Unstun:",
     // Every `Snapshot…` row, `SNAPSHOT: SnapshotPrepare…` and
@@ -57,6 +60,9 @@ pub(super) const NEEDLES: [&str; 13] = [
     // Every reset row: `Reset`, `reset`, `Resetting`.
     "eset", "uming v", "quiesce", "ayName", "ayname", "tname=",
 ];
+
+/// How many recent marker texts a log's scan compares a new one with.
+const SHARED_TEXTS: usize = 32;
 
 /// The first bytes of a log kept for recognising the same log read twice
 /// (a log's first lines hold its start to the millisecond and the VMX's
@@ -72,6 +78,71 @@ fn searcher() -> &'static AhoCorasick {
             .build(NEEDLES)
             .expect("static needles build")
     })
+}
+
+/// Where a needle sits in a text a marker line must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Anchor {
+    text: &'static [u8],
+    /// The needle's offset in `text`.
+    at: usize,
+    /// Compared in any letter case.
+    any_case: bool,
+}
+
+/// For each needle, the texts of [`super::markers::anchors`] that hold it
+/// and where.
+fn anchors() -> &'static [Vec<Anchor>] {
+    static ANCHORS: OnceLock<Vec<Vec<Anchor>>> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        NEEDLES
+            .iter()
+            .map(|n| {
+                let low = n.to_ascii_lowercase();
+                let mut found = Vec::new();
+                for (text, any_case) in super::markers::anchors() {
+                    let hay = match any_case {
+                        true => text.to_ascii_lowercase(),
+                        false => text.to_vec(),
+                    };
+                    let needle = if any_case {
+                        low.as_bytes()
+                    } else {
+                        n.as_bytes()
+                    };
+                    found.extend(memchr::memmem::find_iter(&hay, needle).map(|at| Anchor {
+                        text,
+                        at,
+                        any_case,
+                    }));
+                }
+                found.sort_unstable();
+                found.dedup();
+                found
+            })
+            .collect()
+    })
+}
+
+/// Whether a line where needle `needle` was found at column `col` may
+/// mean something, so is worth parsing. Most lines holding a needle hold
+/// it in other words (`CPU reset: soft` for `eset`); a marker line holds
+/// one of the marker texts around the needle. Stun lines are always
+/// parsed: one that is not a stun is counted as a skipped stun line. A
+/// text that would begin before the line may have begun on the line
+/// before (a header split over two lines): that line is parsed too.
+fn worth_parsing(line: &[u8], col: usize, needle: usize) -> bool {
+    needle == STUN_NEEDLE
+        || anchors()[needle].iter().any(|a| {
+            let Some(start) = col.checked_sub(a.at) else {
+                return true;
+            };
+            match line.get(start..start + a.text.len()) {
+                Some(w) if a.any_case => w.eq_ignore_ascii_case(a.text),
+                Some(w) => w == a.text,
+                None => false,
+            }
+        })
 }
 
 /// An operation marker, owned (see [`super::markers::OpMarker`]).
@@ -283,8 +354,10 @@ pub struct Scanner {
     in_head: bool,
     /// Keep each stun line's text (for `--format raw`).
     keep_text: bool,
-    /// Marker texts kept so far (see [`Scanner::shared_text`]).
-    texts: std::collections::HashMap<Box<[u8]>, Name>,
+    /// The last marker texts kept, raw and escaped, oldest replaced first
+    /// (see [`Scanner::shared_text`]), and the slot to replace next.
+    texts: Vec<(Box<[u8]>, Name)>,
+    next_text: usize,
     /// The last line of the block before (for the line before a stun at
     /// the start of a block); `last_known` false when there is none.
     last_line: Vec<u8>,
@@ -415,6 +488,11 @@ impl Scanner {
             };
             let hit = m.start();
             let ls = memchr::memrchr(b'\n', &block[..hit]).map_or(0, |i| i + 1);
+            if !worth_parsing(&block[ls..], hit - ls, m.pattern().as_usize()) {
+                // Another needle later in the line may still be a marker's.
+                pos = hit + 1;
+                continue;
+            }
             let le = memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i);
             self.out.lines += count_newlines(&block[counted..ls]);
             counted = ls;
@@ -650,13 +728,21 @@ impl Scanner {
     /// marker messages repeat (`ConsolidateStart: online` every night), and
     /// each kept copy would cost as much as a stun.
     fn shared_text(&mut self, text: &[u8]) -> Name {
-        // Looked up by the raw bytes: a text met before costs neither an
-        // escaped copy nor an allocation.
-        if let Some(t) = self.texts.get(text) {
+        // Compared by the raw bytes, with the last few texts only: the
+        // texts that repeat do so every night, among a handful of others,
+        // and a map cost three times as much as escaping (hashing every
+        // text twice, growing per log) for the texts met once.
+        if let Some((_, t)) = self.texts.iter().find(|(k, _)| **k == *text) {
             return t.clone();
         }
         let t = Name::from(escape_bytes(text));
-        self.texts.insert(text.into(), t.clone());
+        let slot = (text.into(), t.clone());
+        if self.texts.len() < SHARED_TEXTS {
+            self.texts.push(slot);
+        } else {
+            self.texts[self.next_text] = slot;
+            self.next_text = (self.next_text + 1) % SHARED_TEXTS;
+        }
         t
     }
 
@@ -768,6 +854,51 @@ fn count_newlines(b: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every plain log among the fixtures and the real Workstation logs
+    /// beside the repository (when present).
+    fn real_logs() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        [
+            root.join("fixtures"),
+            root.join("../shared/corpus/workstation"),
+        ]
+        .iter()
+        .flat_map(|dir| walkdir::WalkDir::new(dir).into_iter().flatten())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| n.ends_with(".log") || n.ends_with(".txt"))
+        })
+        .collect()
+    }
+
+    /// The check of a found needle against the marker texts drops no line
+    /// that would mean something: parsing every line of every real log
+    /// gives the records the scan gives.
+    #[test]
+    fn the_needle_check_drops_no_line_that_means_something() {
+        let logs = real_logs();
+        assert!(logs.len() > 50, "{} logs", logs.len());
+        for path in logs {
+            let bytes = std::fs::read(&path).unwrap();
+            let (scanned, _) = scan(&bytes[..]);
+            let mut every = Scanner::new(false, true);
+            let mut prev: Option<&[u8]> = None;
+            for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                if i > 0 || !line.is_empty() {
+                    every.line(line, i as u64 + 1, prev);
+                }
+                prev = Some(line);
+            }
+            let every = every.out;
+            let name = path.display();
+            assert_eq!(scanned.records, every.records, "{name}");
+            assert_eq!(scanned.line_errors, every.line_errors, "{name}");
+            assert_eq!(scanned.skipped, every.skipped, "{name}");
+        }
+    }
 
     fn stuns(r: &ScanResult) -> Vec<(u64, u64)> {
         r.records

@@ -69,6 +69,15 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// [`escape_bytes`] as a [`Name`]: one allocation for the printable ASCII
+/// nearly every log line is, where going through a `String` costs two.
+pub fn escape_name(bytes: &[u8]) -> Name {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) => Name::from(s),
+        _ => Name::from(escape_bytes(bytes)),
+    }
+}
+
 /// [`escape_bytes`] for text that is already a `str` (e.g. a path that was
 /// valid UTF-8): the same rules for control characters.
 pub fn escape_str(s: &str) -> String {

@@ -92,14 +92,19 @@ pub struct Watch {
     last_dir_check: Instant,
 }
 
-/// A directory's (device, inode).
-type DirId = (u64, u64);
+/// A directory's (device, inode, birth time).
+type DirId = (u64, u64, Option<std::time::SystemTime>);
 
-/// A directory's (device, inode), or None when it is not there.
+/// A directory's (device, inode, birth time), or None when it is not
+/// there. The birth time is there because a directory deleted and made
+/// again at once can get its old inode number back (ext4 and overlayfs
+/// hand a freed inode out again): the inode alone then says nothing
+/// changed, and the watch stays on the deleted directory. Where the file
+/// system keeps no birth time, the inode is all there is.
 fn dir_id(path: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
-    Some((m.dev(), m.ino()))
+    Some((m.dev(), m.ino(), m.created().ok()))
 }
 
 impl Watch {

@@ -61,6 +61,25 @@ pub(super) const NEEDLES: [&str; 13] = [
     "eset", "uming v", "quiesce", "ayName", "ayname", "tname=",
 ];
 
+/// A text's length and its first and last 8 bytes, folded: equal texts
+/// have equal keys, and texts of one log that differ nearly always differ
+/// in these (a snapshot's name, a time, a number near the end), so a key
+/// compared first spares most byte-by-byte comparisons.
+fn text_key(text: &[u8]) -> u64 {
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(w)
+    };
+    let n = text.len();
+    let head = word(&text[..n.min(8)]);
+    let tail = word(&text[n.saturating_sub(8)..]);
+    (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ head ^ tail.rotate_left(29)
+}
+
+/// Room for records made at the start of a log's scan.
+const RECORDS_AT_FIRST: usize = 32;
+
 /// How many recent marker texts a log's scan compares a new one with.
 const SHARED_TEXTS: usize = 32;
 
@@ -166,9 +185,11 @@ fn worth_parsing(line: &[u8], col: usize, needle: usize) -> bool {
             let Some(start) = col.checked_sub(a.at) else {
                 return true;
             };
+            // The first byte first: it tells most texts apart, and a
+            // comparison call per text cost more than the check saved.
             match line.get(start..start + a.text.len()) {
                 Some(w) if a.any_case => w.eq_ignore_ascii_case(a.text),
-                Some(w) => w == a.text,
+                Some(w) => w[0] == a.text[0] && w == a.text,
                 None => false,
             }
         })
@@ -385,7 +406,7 @@ pub struct Scanner {
     keep_text: bool,
     /// The last marker texts kept, escaped, oldest replaced first
     /// (see [`Scanner::shared_text`]), and the slot to replace next.
-    texts: Vec<Name>,
+    texts: Vec<(u64, Name)>,
     next_text: usize,
     /// The last line of the block before (for the line before a stun at
     /// the start of a block); `last_known` false when there is none.
@@ -407,11 +428,14 @@ impl Scanner {
     /// A scanner for a whole log, or for a fragment (see
     /// [`Scanner::fragment`]); `keep_text`: keep the stun lines' text.
     pub fn new(fragment: bool, keep_text: bool) -> Self {
-        let s = if fragment {
+        let mut s = if fragment {
             Self::fragment()
         } else {
             Self::default()
         };
+        // A log holds a few dozen records: growing from nothing to there
+        // cost a reallocation and a copy every doubling.
+        s.out.records.reserve(RECORDS_AT_FIRST);
         Scanner { keep_text, ..s }
     }
 
@@ -762,14 +786,19 @@ impl Scanner {
         // log) for the texts met once. A text compares equal to its escaped
         // form when it needed no escape, as nearly all do; one that did is
         // not shared.
-        if let Some(t) = self.texts.iter().find(|t| t.as_bytes() == text) {
+        let key = text_key(text);
+        if let Some((_, t)) = self
+            .texts
+            .iter()
+            .find(|(k, t)| *k == key && t.as_bytes() == text)
+        {
             return t.clone();
         }
         let t = escape_name(text);
         if self.texts.len() < SHARED_TEXTS {
-            self.texts.push(t.clone());
+            self.texts.push((key, t.clone()));
         } else {
-            self.texts[self.next_text] = t.clone();
+            self.texts[self.next_text] = (key, t.clone());
             self.next_text = (self.next_text + 1) % SHARED_TEXTS;
         }
         t

@@ -628,7 +628,7 @@ fn table_output_and_colour() {
         "nightly",
         "45m 39s",
         "Verdict: OK",
-        "Recommended QoS: 3 s",
+        "Recommended QoS: 3 s; the current 8 s is already above it, so leave it.",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
@@ -644,6 +644,9 @@ fn table_output_and_colour() {
     ]);
     assert!(out.contains("\x1b["), "{out}");
     assert!(out.contains("FAILOVER"));
+    // A recommended QoS above the one set is a plain figure.
+    assert!(out.contains("Recommended QoS: 3 s."), "{out}");
+    assert!(!out.contains("leave it"), "{out}");
     let (out, _, _) = run(&[
         "--format",
         "table",

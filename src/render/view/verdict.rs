@@ -57,7 +57,15 @@ pub fn verdict_line(r: &Report) -> VerdictLine {
             ),
         )
     };
-    text.push_str(&format!(" Recommended QoS: {rec} s."));
+    // The formula gives the QoS these stuns need, which can be less than
+    // the one set: a DBA must not read it as advice to lower Q.
+    if u128::from(rec) * 1_000_000 < u128::from(r.qos.us) {
+        text.push_str(&format!(
+            " Recommended QoS: {rec} s; the current {q} is already above it, so leave it."
+        ));
+    } else {
+        text.push_str(&format!(" Recommended QoS: {rec} s."));
+    }
     text.extend(verdict_sentence(&r.db));
     if rec > QOS_WARN_S {
         text.push_str(&format!(

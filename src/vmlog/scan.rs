@@ -52,6 +52,11 @@ const STUN_NEEDLE: usize = 0;
 /// 3 bytes instead of 4, about 1.9 times as fast on real logs for 0.6 %
 /// more candidate lines. Two bytes (`t-`) gain little more and hand the
 /// parser 14 % more lines.
+///
+/// A needle found is checked against the marker texts around it before
+/// its line is parsed ([`worth_parsing`]), so a needle common in other
+/// words costs a comparison per hit, not a parse; the cost that stays is
+/// the search's, per byte and per needle (`docs/performance.md`).
 pub(super) const NEEDLES: [&str; 13] = [
     "Unstun:",
     // Every `Snapshot…` row, `SNAPSHOT: SnapshotPrepare…` and

@@ -376,3 +376,46 @@ fn a_damaged_member_is_named_and_the_others_still_report() {
     }
     assert!(events.len() >= want_events.len());
 }
+
+/// A zip read from a pipe is read in one pass, where only stored and
+/// deflated members can be opened: a member compressed otherwise (here
+/// Deflate64, which Windows' built-in zip uses for big files) is named as
+/// unreadable, with what to do, and the other members still report.
+#[test]
+fn a_zip_member_a_stream_cannot_open_is_named() {
+    let first = stun(1_111_111);
+    let second = stun(2_222_222);
+    let mut zip = zip_with(
+        &[
+            ("esx/vmfs/volumes/ds/db1/vmware.log", &first),
+            ("esx/vmfs/volumes/ds/db2/vmware.log", &second),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    // The second local header's method field (offset 8) said Deflate64.
+    let headers: Vec<usize> = zip
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x03\x04")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(headers.len(), 2);
+    zip[headers[1] + 8..headers[1] + 10].copy_from_slice(&9u16.to_le_bytes());
+
+    let out = cmd()
+        .args(["--format", "json", "-"])
+        .write_stdin(zip)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(stun_values(&v), vec![1_111_111], "{v}");
+    let e = &v["errors"][0];
+    let (source, message) = (
+        e["source"].as_str().unwrap(),
+        e["message"].as_str().unwrap(),
+    );
+    assert!(source.ends_with("db2/vmware.log"), "{source}");
+    assert!(message.contains("Deflate64"), "{message}");
+    assert!(message.contains("save the zip to a file"), "{message}");
+}

@@ -448,6 +448,20 @@ impl<'s> Reader<'s> {
             }
             let mut child = node.member(&m.name, m.mtime);
             child.compressed |= m.method != 0;
+            // Read from a file, the zip library reads Deflate64 and says
+            // what else it cannot; from a stream, a member that would be
+            // read is named here rather than passed over.
+            if let Some(why) = m.unreadable()
+                && !matches!(self.select.want(child.base()), Want::Skip | Want::LookAlike)
+            {
+                out.error(
+                    &child.source,
+                    format!(
+                        "zip member unreadable from a stream: {why}; save the zip to a file and give its path (Deflate64 is read there)"
+                    ),
+                );
+                return;
+            }
             let mut body = Guarded {
                 inner: body,
                 budget: self.budget.clone(),

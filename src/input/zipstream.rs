@@ -25,7 +25,31 @@ pub struct Member {
     pub mtime: Option<i64>,
     /// Stored (0) or deflated (8); other methods are skipped.
     pub method: u16,
+    /// Encrypted (its general-purpose flag's bit 0).
+    pub encrypted: bool,
     pub is_dir: bool,
+}
+
+impl Member {
+    /// Why this member's content cannot be read here, if it cannot: a
+    /// method other than stored and deflated, or encryption. Read through
+    /// `visit` as empty, so the caller can say so when it wanted the member.
+    pub fn unreadable(&self) -> Option<String> {
+        if self.encrypted {
+            return Some("the member is encrypted".into());
+        }
+        let name = match self.method {
+            0 | 8 => return None,
+            9 => "Deflate64 (Windows' built-in zip, for big files)",
+            12 => "bzip2",
+            14 => "LZMA",
+            93 => "Zstandard",
+            95 => "xz",
+            98 => "PPMd",
+            _ => "an unusual method",
+        };
+        Some(format!("compressed with {name} (method {})", self.method))
+    }
 }
 
 /// Why a stream stopped being readable, and after how many members.
@@ -129,6 +153,7 @@ pub fn for_each_member<R: BufRead>(
             name,
             mtime: dos_time(date, time),
             method,
+            encrypted: flags & 0x0001 != 0,
         };
         if flags & 0x0001 != 0 && descriptor {
             return Err(damaged(
@@ -155,8 +180,10 @@ pub fn for_each_member<R: BufRead>(
             }
             (_, false) => {
                 let mut body = (&mut r).take(csize);
-                if method == 0 && flags & 0x0001 == 0 {
+                if member.unreadable().is_none() {
                     visit(&member, &mut body);
+                } else {
+                    visit(&member, &mut io::empty());
                 }
                 io::copy(&mut body, &mut io::sink()).and_then(|n| {
                     if body.limit() > 0 {

@@ -112,17 +112,8 @@ fn try_run(args: Args) -> anyhow::Result<u8> {
     let mut collected = input::collect(&inputs, progress, &select);
     // Paths that held database logs and nothing else (`stunscan
     // messages.log`) ask for the database's record alone, as `--db-log`
-    // alone does: finding no VM log in them is no error.
-    let only_db_paths = !collected.inputs.is_empty()
-        && collected
-            .inputs
-            .iter()
-            .all(|i| i.logs == 0 && i.db_logs > 0);
-    if only_db_paths {
-        collected
-            .errors
-            .retain(|e| !e.message.starts_with("no VMware log found"));
-    }
+    // alone does (input says no error for them).
+    let only_db_paths = collected.only_db_logs();
     let mut db_logs = std::mem::take(&mut collected.db_logs);
     dblog::read_args(&mut db_logs, &args.db_log, &select.db_zone);
     let opts = analyze::Options {

@@ -178,6 +178,12 @@ pub struct Collected {
 }
 
 impl Collected {
+    /// Every input held database logs and no VMware log: the database's
+    /// record alone was asked for.
+    pub fn only_db_logs(&self) -> bool {
+        !self.inputs.is_empty() && self.inputs.iter().all(|i| i.logs == 0 && i.db_logs > 0)
+    }
+
     /// Records an input problem. The message is escaped here, once, because
     /// it may quote bytes from the input (archive libraries put header
     /// fields and member names into their errors).

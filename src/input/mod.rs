@@ -227,7 +227,9 @@ fn note_lookalikes(all: &mut Collected) {
 }
 
 /// A note for each input that yielded no log, and an error when none did:
-/// a job pointed at the wrong folder must not pass.
+/// a job pointed at the wrong folder must not pass. Inputs that all held
+/// database logs and nothing else (`stunscan messages.log`) ask for the
+/// database's record alone, as `--db-log` alone does: no error then.
 fn note_empty_inputs(all: &mut Collected) {
     let empty: Vec<String> = all
         .inputs
@@ -235,7 +237,7 @@ fn note_empty_inputs(all: &mut Collected) {
         .filter(|i| i.logs == 0)
         .map(|i| i.path.clone())
         .collect();
-    if empty.len() == all.inputs.len() && !all.inputs.is_empty() {
+    if empty.len() == all.inputs.len() && !all.inputs.is_empty() && !all.only_db_logs() {
         all.error(
             &empty.join(", "),
             format!(

@@ -3,6 +3,8 @@
 //! - `scan/in_memory_log`: `stunscan::vmlog::scan::scan` over a ~64 MB realistic
 //!   log held in memory (real filler lines re-stamped into every header
 //!   family, nightly snapshot bursts, decoys);
+//! - `scan/needle_dense_long_lines`: 15 MB of 240 KB lines holding a
+//!   needle every 6 bytes, none of them a marker's;
 //! - `bundle/collect_tgz`: `stunscan::input::collect` on a ~64 MB (content)
 //!   vm-support style `.tgz` written to a temp file, against
 //!   `bundle/inflate_baseline`, a bare `MultiGzDecoder` pass over the same
@@ -118,6 +120,20 @@ fn bench_scan(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(log.len() as u64));
     g.bench_function("in_memory_log", |b| {
         b.iter(|| stuns_in(&scan(black_box(&log[..])).0))
+    });
+    // Long lines full of a needle's other words (a guest can write what
+    // it likes into its log): every hit is checked, and the line around
+    // the hits is found once, so this stays as fast per byte as a log.
+    let line = [
+        &b"2024-01-29T15:56:49.441Z In(05) vmx Guest: "[..],
+        &b" reset".repeat(40_000),
+        b"\n",
+    ]
+    .concat();
+    let dense = line.repeat(64);
+    g.throughput(Throughput::Bytes(dense.len() as u64));
+    g.bench_function("needle_dense_long_lines", |b| {
+        b.iter(|| scan(black_box(&dense[..])).0.lines)
     });
     g.finish();
     drop(log);

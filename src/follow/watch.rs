@@ -97,14 +97,31 @@ type DirId = (u64, u64, Option<std::time::SystemTime>);
 
 /// A directory's (device, inode, birth time), or None when it is not
 /// there. The birth time is there because a directory deleted and made
-/// again at once can get its old inode number back (ext4 and overlayfs
-/// hand a freed inode out again): the inode alone then says nothing
-/// changed, and the watch stays on the deleted directory. Where the file
-/// system keeps no birth time, the inode is all there is.
+/// again at once can get its old inode number back (ext4 hands a freed
+/// inode out again: `mkdir`, `rm -rf`, `mkdir` gave the same number five
+/// times in five here): the inode alone then says nothing changed, and the
+/// watch stays on the deleted directory. Where the file system keeps no
+/// birth time, the inode is all there is; on overlayfs the birth time is
+/// left out, as it changes when a directory of the lower layer is first
+/// written to (copied up), while the inode stays.
 fn dir_id(path: &Path) -> Option<DirId> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
-    Some((m.dev(), m.ino(), m.created().ok()))
+    let born = m.created().ok().filter(|_| !on_overlayfs(path));
+    Some((m.dev(), m.ino(), born))
+}
+
+/// Whether `path` is on overlayfs (a container's root, a live CD).
+#[cfg(target_os = "linux")]
+fn on_overlayfs(path: &Path) -> bool {
+    // OVERLAYFS_SUPER_MAGIC in linux/magic.h.
+    #[allow(clippy::unnecessary_cast)]
+    rustix::fs::statfs(path).is_ok_and(|st| st.f_type as i64 as u32 == 0x794C_7630)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn on_overlayfs(_path: &Path) -> bool {
+    false
 }
 
 impl Watch {

@@ -175,6 +175,10 @@ const fn row_with(literal: &'static [u8], contains: &'static [u8], means: Means)
     }
 }
 
+/// The start of every line of the configuration a log lists, the VM's
+/// name among them.
+pub const DICT: &[u8] = b"DICT ";
+
 /// The prefix of every API request the VMX logs.
 const VIGOR_REQUEST: &[u8] = b"VigorTransportProcessClientPayload: ";
 
@@ -275,7 +279,7 @@ pub const MARKERS: &[Marker] = &[
     row(b"ToolsBackup: changing quiesce state: ", QuiesceState),
     row(b"[msg.snapshot.quiesce.", QuiesceMessage),
     // What the log says about its VM.
-    row(b"DICT ", DisplayName),
+    row(DICT, DisplayName),
     row(b"Hostname=", Hostname),
     row(b"Log for VMware ", Product),
 ];

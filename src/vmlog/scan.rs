@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::header::{self, Header, LineTime};
-use super::markers::{CONSOLIDATE_OPEN_MS, FRESH_MS, Message, OpKind, OpMarker, Phase};
+use super::markers::{CONSOLIDATE_OPEN_MS, DICT, FRESH_MS, Message, OpKind, OpMarker, Phase};
 use super::stun::{self, SkipReason};
 use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_name};
@@ -177,14 +177,47 @@ fn anchors() -> &'static [Vec<Anchor>] {
     })
 }
 
+/// The line around a hit: where it starts, where its newline (or the
+/// block's end) is.
+#[derive(Debug, Clone, Copy)]
+struct HitLine {
+    start: usize,
+    end: usize,
+    /// Whether the line holds `DICT ` (see [`worth_parsing`]), once asked.
+    dict: Option<bool>,
+}
+
+impl HitLine {
+    fn around(block: &[u8], hit: usize) -> Self {
+        HitLine {
+            start: memchr::memrchr(b'\n', &block[..hit]).map_or(0, |i| i + 1),
+            end: memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i),
+            dict: None,
+        }
+    }
+
+    /// Whether the line holds `DICT `: looked for once per line, with a
+    /// searcher built once (building one per call cost more than the
+    /// search).
+    fn holds_dict(&mut self, block: &[u8]) -> bool {
+        static FINDER: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+        let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(DICT));
+        *self
+            .dict
+            .get_or_insert_with(|| finder.find(&block[self.start..self.end]).is_some())
+    }
+}
+
 /// Whether a line where needle `needle` was found at column `col` may
 /// mean something, so is worth parsing. Most lines holding a needle hold
 /// it in other words (`CPU reset: soft` for `eset`); a marker line holds
 /// one of the marker texts around the needle. Stun lines are always
 /// parsed: one that is not a stun is counted as a skipped stun line. A
 /// text that would begin before the line may have begun on the line
-/// before (a header split over two lines): that line is parsed too.
-fn worth_parsing(line: &[u8], col: usize, needle: usize) -> bool {
+/// before (a header split over two lines): that line is parsed too. So is
+/// a `DICT ` line: its name key is read in any letter case, and one that no
+/// needle spells (`DISPLAYNAME`) may hold a needle elsewhere.
+fn worth_parsing(line: &[u8], col: usize, needle: usize, dict: impl FnOnce() -> bool) -> bool {
     needle == STUN_NEEDLE
         || anchors()[needle].iter().any(|a| {
             let Some(start) = col.checked_sub(a.at) else {
@@ -198,6 +231,7 @@ fn worth_parsing(line: &[u8], col: usize, needle: usize) -> bool {
                 None => false,
             }
         })
+        || dict()
 }
 
 /// An operation marker, owned (see [`super::markers::OpMarker`]).
@@ -540,17 +574,26 @@ impl Scanner {
         // Lines before `counted` are already in `out.lines`.
         let mut counted = 0usize;
         let mut pos = 0usize;
+        // The line of the last hit, found once for all its hits (a long
+        // line full of a needle's other words must not be walked back
+        // over for each of them).
+        let mut cur: Option<HitLine> = None;
         while pos < block.len() {
             let Some((hit, needle)) = ac.find(block, pos) else {
                 break;
             };
-            let ls = memchr::memrchr(b'\n', &block[..hit]).map_or(0, |i| i + 1);
-            if !worth_parsing(&block[ls..], hit - ls, needle) {
+            let mut line = match cur {
+                Some(l) if hit < l.end => l,
+                _ => HitLine::around(block, hit),
+            };
+            let (ls, le) = (line.start, line.end);
+            let worth = worth_parsing(&block[ls..le], hit - ls, needle, || line.holds_dict(block));
+            cur = Some(line);
+            if !worth {
                 // Another needle later in the line may still be a marker's.
                 pos = hit + 1;
                 continue;
             }
-            let le = memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i);
             self.out.lines += count_newlines(&block[counted..ls]);
             counted = ls;
             let last = std::mem::take(&mut self.last_line);
@@ -935,6 +978,42 @@ mod tests {
             name.is_some_and(|n| n.ends_with(".log") || n.ends_with(".txt"))
         })
         .collect()
+    }
+
+    /// A name key in a letter case no needle spells is still read when
+    /// another needle is in its line (the value), as before the check.
+    #[test]
+    fn a_dict_line_with_a_needle_is_parsed_whatever_the_key_case() {
+        let log = b"2024-01-29T15:56:49.441Z In(05) vmx DICT               DISPLAYNAME = \"db1-snapshot-test\"\n";
+        let (r, _) = scan(&log[..]);
+        assert_eq!(
+            r.records.iter().map(|r| &r.kind).collect::<Vec<_>>(),
+            vec![&RecordKind::DisplayName("db1-snapshot-test".into())]
+        );
+    }
+
+    /// Many rejected hits on one long line, then a marker on the next:
+    /// every hit is checked, and the marker is still found.
+    #[test]
+    fn a_marker_after_a_long_line_of_rejected_hits_is_found() {
+        let mut log = b"2021-03-01T16:36:05.000Z| vmx| I125: Guest:".to_vec();
+        log.extend(b" reset".repeat(30_000));
+        log.extend(b"\n2021-03-01T16:36:05.108Z| vcpu-0| I125: DEVICE: Resetting device 'ALL'.\n");
+        let (r, _) = scan(&log[..]);
+        assert_eq!(r.records.len(), 1, "{:?}", r.records);
+        assert_eq!(r.records[0].line_no, 2);
+        assert!(matches!(&r.records[0].kind, RecordKind::Op(op) if op.kind == OpKind::Reset));
+    }
+
+    /// No two needles can match at one place: the search reports one
+    /// needle per place, and the check looks only at that needle's texts.
+    #[test]
+    fn no_needle_begins_another() {
+        for a in NEEDLES {
+            for b in NEEDLES {
+                assert!(a == b || !b.starts_with(a), "{a:?} begins {b:?}");
+            }
+        }
     }
 
     /// The check of a found needle against the marker texts drops no line

@@ -284,24 +284,35 @@ pub const MARKERS: &[Marker] = &[
     row(b"Log for VMware ", Product),
 ];
 
-/// Texts a line must hold, one of them at least, for any row of
-/// [`MARKERS`] to match it (the product banner aside: it is read from a
-/// log's head, never searched for): each row's literal, its `contains`,
-/// and the name key of a `DICT` row. The scan checks a needle it finds
+/// Texts a line must hold, one of them at least, for a row of [`MARKERS`]
+/// to match it: each row's literal and its `contains`. (A `DICT` row is
+/// known by [`names_the_vm`] instead, and the product banner is read from
+/// a log's head, never searched for.) The scan checks a needle it finds
 /// against these before it parses the line, so a line that only happens
-/// to hold a needle (`CPU reset: soft`, `DICT snapshot.numRollingTiers`)
-/// costs a comparison, not a parse.
-/// Each comes with whether it is read in any letter case (the name key)
-/// or exactly (the rest).
-pub fn anchors() -> impl Iterator<Item = (&'static [u8], bool)> {
+/// to hold a needle (`CPU reset: soft`, `UHCI: HCReset`) costs a
+/// comparison, not a parse.
+pub fn anchors() -> impl Iterator<Item = &'static [u8]> {
     MARKERS
         .iter()
-        .filter(|m| !matches!(m.means, Product))
-        .flat_map(|m| match m.means {
-            DisplayName => [(KEY, true), (b"", false)],
-            _ => [(m.literal, false), (m.contains, false)],
-        })
-        .filter(|(t, _)| !t.is_empty())
+        .filter(|m| !matches!(m.means, Product | DisplayName))
+        .flat_map(|m| [m.literal, m.contains])
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether `line` holds a `DICT` entry whose key is the VM's name, in any
+/// letter case: the one `DICT` line the scan parses (`DICT
+/// snapshot.numRollingTiers` and `DICT pref.mruVM1.displayName` hold a
+/// needle too, and mean nothing). Looser than [`display_name`], never
+/// stricter: it looks at the key alone.
+pub fn names_the_vm(line: &[u8]) -> bool {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(DICT));
+    finder.find_iter(line).any(|at| {
+        let key = trim_start(&line[at + DICT.len()..]);
+        key.get(..KEY.len())
+            .is_some_and(|k| k.eq_ignore_ascii_case(KEY))
+    })
 }
 
 impl<'a> Header<'a> {

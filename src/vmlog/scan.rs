@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::header::{self, Header, LineTime};
-use super::markers::{CONSOLIDATE_OPEN_MS, DICT, FRESH_MS, Message, OpKind, OpMarker, Phase};
+use super::markers::{CONSOLIDATE_OPEN_MS, FRESH_MS, Message, OpKind, OpMarker, Phase};
 use super::stun::{self, SkipReason};
 use crate::carry::{LineCarry, Piece};
 use crate::escape::{Name, escape_name};
@@ -139,8 +139,6 @@ struct Anchor {
     text: &'static [u8],
     /// The needle's offset in `text`.
     at: usize,
-    /// Compared in any letter case.
-    any_case: bool,
 }
 
 /// For each needle, the texts of [`super::markers::anchors`] that hold it
@@ -151,24 +149,12 @@ fn anchors() -> &'static [Vec<Anchor>] {
         NEEDLES
             .iter()
             .map(|n| {
-                let low = n.to_ascii_lowercase();
-                let mut found = Vec::new();
-                for (text, any_case) in super::markers::anchors() {
-                    let hay = match any_case {
-                        true => text.to_ascii_lowercase(),
-                        false => text.to_vec(),
-                    };
-                    let needle = if any_case {
-                        low.as_bytes()
-                    } else {
-                        n.as_bytes()
-                    };
-                    found.extend(memchr::memmem::find_iter(&hay, needle).map(|at| Anchor {
-                        text,
-                        at,
-                        any_case,
-                    }));
-                }
+                let mut found: Vec<Anchor> = super::markers::anchors()
+                    .flat_map(|text| {
+                        memchr::memmem::find_iter(text, n.as_bytes())
+                            .map(move |at| Anchor { text, at })
+                    })
+                    .collect();
                 found.sort_unstable();
                 found.dedup();
                 found
@@ -183,8 +169,8 @@ fn anchors() -> &'static [Vec<Anchor>] {
 struct HitLine {
     start: usize,
     end: usize,
-    /// Whether the line holds `DICT ` (see [`worth_parsing`]), once asked.
-    dict: Option<bool>,
+    /// Whether the line names the VM (see [`worth_parsing`]), once asked.
+    names_vm: Option<bool>,
 }
 
 impl HitLine {
@@ -192,46 +178,38 @@ impl HitLine {
         HitLine {
             start: memchr::memrchr(b'\n', &block[..hit]).map_or(0, |i| i + 1),
             end: memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |i| hit + i),
-            dict: None,
+            names_vm: None,
         }
     }
 
-    /// Whether the line holds `DICT `: looked for once per line, with a
-    /// searcher built once (building one per call cost more than the
-    /// search).
-    fn holds_dict(&mut self, block: &[u8]) -> bool {
-        static FINDER: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-        let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(DICT));
+    /// Whether the line names the VM: looked for once per line, however
+    /// many needles it holds.
+    fn names_vm(&mut self, block: &[u8]) -> bool {
         *self
-            .dict
-            .get_or_insert_with(|| finder.find(&block[self.start..self.end]).is_some())
+            .names_vm
+            .get_or_insert_with(|| super::markers::names_the_vm(&block[self.start..self.end]))
     }
 }
 
 /// Whether a line where needle `needle` was found at column `col` may
 /// mean something, so is worth parsing. Most lines holding a needle hold
 /// it in other words (`CPU reset: soft` for `eset`); a marker line holds
-/// one of the marker texts around the needle. Stun lines are always
-/// parsed: one that is not a stun is counted as a skipped stun line. A
-/// text that would begin before the line may have begun on the line
-/// before (a header split over two lines): that line is parsed too. So is
-/// a `DICT ` line: its name key is read in any letter case, and one that no
-/// needle spells (`DISPLAYNAME`) may hold a needle elsewhere.
-fn worth_parsing(line: &[u8], col: usize, needle: usize, dict: impl FnOnce() -> bool) -> bool {
+/// one of the marker texts around the needle, all of it on the line (a
+/// header split over two lines is cut before its message). Stun lines are
+/// always parsed: one that is not a stun is counted as a skipped stun
+/// line. So is a `DICT` line with the VM's name: its key is read in any
+/// letter case, and one that no needle spells (`DISPLAYNAME`) may hold a
+/// needle elsewhere.
+fn worth_parsing(line: &[u8], col: usize, needle: usize, names_vm: impl FnOnce() -> bool) -> bool {
     needle == STUN_NEEDLE
         || anchors()[needle].iter().any(|a| {
-            let Some(start) = col.checked_sub(a.at) else {
-                return true;
-            };
             // The first byte first: it tells most texts apart, and a
             // comparison call per text cost more than the check saved.
-            match line.get(start..start + a.text.len()) {
-                Some(w) if a.any_case => w.eq_ignore_ascii_case(a.text),
-                Some(w) => w[0] == a.text[0] && w == a.text,
-                None => false,
-            }
+            col.checked_sub(a.at)
+                .and_then(|start| line.get(start..start + a.text.len()))
+                .is_some_and(|w| w[0] == a.text[0] && w == a.text)
         })
-        || dict()
+        || names_vm()
 }
 
 /// An operation marker, owned (see [`super::markers::OpMarker`]).
@@ -587,7 +565,7 @@ impl Scanner {
                 _ => HitLine::around(block, hit),
             };
             let (ls, le) = (line.start, line.end);
-            let worth = worth_parsing(&block[ls..le], hit - ls, needle, || line.holds_dict(block));
+            let worth = worth_parsing(&block[ls..le], hit - ls, needle, || line.names_vm(block));
             cur = Some(line);
             if !worth {
                 // Another needle later in the line may still be a marker's.
@@ -990,6 +968,41 @@ mod tests {
             r.records.iter().map(|r| &r.kind).collect::<Vec<_>>(),
             vec![&RecordKind::DisplayName("db1-snapshot-test".into())]
         );
+    }
+
+    /// Whether any needle found in `line` makes it worth parsing.
+    fn worth(line: &[u8]) -> bool {
+        let mut line_of = HitLine::around(line, 0);
+        let mut pos = 0;
+        let mut worth = false;
+        while let Some((hit, needle)) = searcher().find(line, pos) {
+            worth |= worth_parsing(line, hit, needle, || line_of.names_vm(line));
+            pos = hit + 1;
+        }
+        worth
+    }
+
+    /// Real lines that hold a needle in other words are not parsed (each
+    /// is in `../shared/corpus/workstation`: every vCPU's `CPU reset`, USB
+    /// and configuration lines); the markers and names they look like are.
+    #[test]
+    fn look_alike_lines_are_not_parsed() {
+        for line in [
+            &b"2014-08-17T15:14:41.109+01:00| vcpu-1| I120: CPU reset: soft (mode 2)"[..],
+            b"2018-06-29T14:47:23.879+05:30| vcpu-0| I125: UHCI: HCReset",
+            b"2014-12-18T16:22:10.846+01:00| vmx| I120: DICT   pref.mruVM0.displayName = \"Minix-SSEMvmw6\"",
+            b"2014-12-18T16:22:10.846+01:00| vmx| I120: DICT  snapshot.numRollingTiers = \"0\"",
+        ] {
+            assert!(!worth(line), "{}", String::from_utf8_lossy(line));
+        }
+        for line in [
+            &b"2021-03-01T16:36:05.108Z| vcpu-0| I125: DEVICE: Resetting device 'ALL'."[..],
+            b"2021-03-01T16:36:05.072Z| vmx| I125: VM reset requested: Attempting CPUs/Devices reset.",
+            b"2014-12-18T16:22:10.846+01:00| vmx| I120: DICT         displayname = \"BLACK-FLAG\"",
+            b"2026-01-09T08:08:30.173Z -INFO vmware-vmx.exe 15108 [ws@4413 threadName=\"vmx\"] DICT               displayName = \"konte\"",
+        ] {
+            assert!(worth(line), "{}", String::from_utf8_lossy(line));
+        }
     }
 
     /// Many rejected hits on one long line, then a marker on the next:

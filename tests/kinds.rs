@@ -175,6 +175,34 @@ fn an_unmarked_stun_in_a_full_log_is_unknown_with_the_line_before_it() {
     );
 }
 
+/// A log in vm-support fragments, one of them missing: an unmarked stun
+/// inside a fragment has the fragment's line before it as its evidence,
+/// in the first fragment and after the gap alike (the markers before a
+/// fragment may be in another one, so none of its own can rule the line
+/// out).
+#[test]
+fn an_unmarked_stun_inside_a_fragment_has_the_line_before_it() {
+    let (v, _) = json(&["fixtures/bundles/esx-esx04-2026-11-22--08.00-888888.tgz"]);
+    let gone: Vec<usize> = (0..v["clusters"].as_array().unwrap().len())
+        .filter(|&i| v["clusters"][i]["vm"] == "gone01")
+        .collect();
+    assert_eq!(gone.len(), 2, "{}", v["clusters"]);
+    for &i in &gone {
+        assert_eq!(v["clusters"][i]["kind"], "unknown");
+    }
+    assert_eq!(
+        evidence(&v, gone[0]),
+        (3, r#"DICT               displayName = "gone01""#.to_owned())
+    );
+    assert_eq!(
+        evidence(&v, gone[1]),
+        (14, "Tools: filler line 0058.".to_owned())
+    );
+    let source = v["clusters"][gone[1]]["evidence"]["source"]
+        .as_str()
+        .unwrap();
+    assert!(source.ends_with("gone01/vmware.log.FRAG-00002"), "{source}");
+}
 #[test]
 fn hot_add_and_hot_remove_are_hotplug_not_vmotion() {
     let (v, code) = json(&["fixtures/kinds/hotplug/vmware.log"]);

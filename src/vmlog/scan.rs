@@ -436,8 +436,9 @@ pub struct Scanner {
     /// When the last stun was logged.
     last_stun: Option<i64>,
     /// A fragment whose first stun is still to come: what came before it
-    /// (the stun before, the markers) is in another fragment, so that stun
-    /// keeps no line before it.
+    /// (the stun before, the markers) may be in another fragment, so that
+    /// stun keeps the line before it whatever this fragment's markers say
+    /// (the analysis shows it only when no marker decides the stun).
     fragment_start: bool,
 }
 
@@ -763,7 +764,7 @@ impl Scanner {
         // (`--gap` is at least a second): it never starts one.
         let joins = self.last_stun.is_some_and(|t| at >= t && at - t < 1000);
         let cut = std::mem::take(&mut self.fragment_start);
-        let needed = !joins && !cut && self.needs_context(at);
+        let needed = !joins && (cut || self.needs_context(at));
         self.decided_at = None;
         self.last_stun = Some(at);
         // Once a log is known to hold other lines than stuns, the line

@@ -405,6 +405,38 @@ fn html_is_one_self_contained_page() {
     insta::assert_snapshot!("html", styleless.replace("><", ">\n<"));
 }
 
+/// The tick labels of the first timeline's time axis.
+fn axis_labels(html: &str) -> Vec<String> {
+    let axis = html
+        .split("<g class=\"xaxis\">")
+        .nth(1)
+        .expect("a time axis");
+    let axis = &axis[..axis.find("</g>").expect("the axis ends")];
+    axis.split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].to_owned()))
+        .collect()
+}
+
+/// Logs years apart (two cases' logs given at once) share one axis: its
+/// ticks name the years, not one day's date for all of them.
+#[test]
+fn html_time_axis_over_years_names_the_years() {
+    let (out, _, code) = run(&[
+        "--format",
+        "html",
+        "fixtures/kinds/reset-esxi67",
+        BUNDLES[0],
+    ]);
+    assert!(code <= 1, "{code}");
+    let labels = axis_labels(&out);
+    assert_eq!(labels, ["2021", "2022", "2023", "2024", "2025", "2026"]);
+    // Within a day, the axis keeps its clock times.
+    let (out, _, _) = run(&["--format", "html", "fixtures/kinds/reset-esxi67"]);
+    let labels = axis_labels(&out);
+    assert!(labels.contains(&"12:00".to_owned()), "{labels:?}");
+}
+
 #[test]
 fn html_escapes_names_from_logs() {
     let dir = tempfile::tempdir().unwrap();

@@ -16,34 +16,40 @@ use std::collections::BTreeMap;
 
 pub use correlate::{
     Correlation, CreateRef, Explained, FreezeCheck, InQuiesce, QuiesceRef, StunRef, VmRef,
-    WindowReport, correlate, explain, in_freeze, in_quiesce, names_vm,
+    WindowReport, applies, correlate, explain, in_freeze, in_quiesce, names_vm,
 };
 pub use freeze::{FreezeOutcome, FreezeWindow, freeze_windows};
 pub use report::{DbReport, ExplainedBy, Freeze};
 pub use set::DbSet;
 
-use super::report::{Kind, Report};
+use super::report::{Kind, Report, VmReport};
 use crate::dblog::{DbLog, DbNote, Shared};
 use crate::input::Notice;
 use crate::units::human_span_ms;
 use crate::zone::format_rfc3339_ms;
 
-/// The last component of a VM directory key (`…/datastore1/db1` → `db1`).
+/// The last component of a VM directory key (`…/datastore1/db1`,
+/// `bundle.tgz!…/db1` or `C:\\VMs\\db1` → `db1`).
 fn dir_name(dir: &str) -> &str {
-    dir.rsplit(['/', '!']).next().unwrap_or(dir)
+    dir.rsplit(['/', '\\', '!']).next().unwrap_or(dir)
+}
+
+impl VmRef {
+    /// A report's VM as the correlation names it: every part of the report
+    /// that places the database's members on VMs goes through this, so
+    /// that they agree.
+    pub fn of(v: &VmReport) -> VmRef {
+        VmRef {
+            vm: v.vm.to_string(),
+            dir_name: dir_name(&v.dir).to_owned(),
+        }
+    }
 }
 
 /// The report's VMs, and each event's VM (events come in VM order, each
 /// VM's `events` of them).
 fn vm_refs(report: &Report) -> (Vec<VmRef>, Vec<usize>) {
-    let vms: Vec<VmRef> = report
-        .vms
-        .iter()
-        .map(|v| VmRef {
-            vm: v.vm.to_string(),
-            dir_name: dir_name(&v.dir).to_owned(),
-        })
-        .collect();
+    let vms: Vec<VmRef> = report.vms.iter().map(VmRef::of).collect();
     let mut of_event = Vec::with_capacity(report.events.len());
     for (i, v) in report.vms.iter().enumerate() {
         of_event.extend(std::iter::repeat_n(

@@ -17,7 +17,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Style;
 use super::view::{self, Section, View};
-use crate::analyze::db::names_vm;
+use crate::analyze::db::{VmRef, applies};
 use crate::analyze::{Cluster, Event, Report, VmReport, Window};
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
@@ -145,18 +145,13 @@ fn events_per_vm(r: &Report) -> Vec<(&VmReport, Vec<&Event>)> {
     out
 }
 
-/// The database's marks for one VM: events logged by a member named after
-/// it or explained by its stuns, and the freeze windows of a member named
-/// after it — or, when a member names no VM, on every VM.
-fn db_marks<'a>(r: &'a Report, vm: &VmReport) -> svg::DbMarks<'a> {
-    let dir = vm.dir.rsplit(['/', '\\']).next().unwrap_or(&vm.dir);
-    let names_any = |member: &str| {
-        r.vms.iter().any(|v| {
-            let d = v.dir.rsplit(['/', '\\']).next().unwrap_or(&v.dir);
-            names_vm(member, &v.vm, d)
-        })
-    };
-    let mine = |member: &str| names_vm(member, &vm.vm, dir) || !names_any(member);
+/// The database's marks for one VM: events logged by a member that
+/// applies to it (see [`applies`]: a member named after it, or one that
+/// names none of the report's VMs) or explained by its stuns, and that
+/// member's freeze windows.
+fn db_marks<'a>(r: &'a Report, vm: &VmReport, vms: &[VmRef]) -> svg::DbMarks<'a> {
+    let me = VmRef::of(vm);
+    let mine = |member: &str| applies(member, &me.vm, &me.dir_name, vms);
     svg::DbMarks {
         events: r
             .db
@@ -180,6 +175,7 @@ fn timelines(r: &Report, style: &Style) -> Markup {
             .flat_map(|f| std::iter::once(f.window.start_ms).chain(f.window.end_ms)),
     );
     let scale = svg::Scale::new(&r.events, &r.windows, db_times, r.qos.us, &style.zone);
+    let vms: Vec<VmRef> = r.vms.iter().map(VmRef::of).collect();
     html! {
         section #timelines {
             h2 { "Timelines" }
@@ -197,14 +193,20 @@ fn timelines(r: &Report, style: &Style) -> Markup {
             }
             @for (vm, events) in events_per_vm(r) {
                 @if !events.is_empty() {
-                    (vm_timeline(r, &scale, vm, &events))
+                    (vm_timeline(r, &scale, vm, &events, &vms))
                 }
             }
         }
     }
 }
 
-fn vm_timeline(r: &Report, scale: &svg::Scale, vm: &VmReport, events: &[&Event]) -> Markup {
+fn vm_timeline(
+    r: &Report,
+    scale: &svg::Scale,
+    vm: &VmReport,
+    events: &[&Event],
+    vms: &[VmRef],
+) -> Markup {
     let ids: BTreeSet<u64> = events.iter().map(|e| e.cluster).collect();
     let clusters: Vec<&Cluster> = r.clusters.iter().filter(|c| ids.contains(&c.id)).collect();
     let windows: Vec<&Window> = r
@@ -226,7 +228,7 @@ fn vm_timeline(r: &Report, scale: &svg::Scale, vm: &VmReport, events: &[&Event])
                     @if let Some(q) = vm.recommended_qos_s { " · recommended QoS " (q) " s" }
                 }
             }
-            (svg::timeline(scale, events, &clusters, &windows, &db_marks(r, vm), &label))
+            (svg::timeline(scale, events, &clusters, &windows, &db_marks(r, vm, vms), &label))
         }
     }
 }

@@ -301,6 +301,10 @@ pub struct FragmentEnds {
     /// A cut end longer than [`BLOCK`] was dropped: the line it belongs to
     /// cannot be a stun.
     pub long: bool,
+    /// The last whole line before the tail, when the fragment has whole
+    /// lines after its head and that line is short enough to keep: the
+    /// line before a stun cut across this fragment and the next.
+    pub before_tail: Option<Vec<u8>>,
 }
 
 /// Another log whose lines a file holds.
@@ -539,6 +543,7 @@ impl Scanner {
                 let (tail, long) = self.carry.take();
                 ends.tail = tail;
                 ends.long |= long;
+                ends.before_tail = self.last_known.then(|| std::mem::take(&mut self.last_line));
             }
             return self.out;
         }
@@ -863,6 +868,8 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
     // has outgrown a block.
     let mut carry: Vec<u8> = Vec::new();
     let mut carry_long = false;
+    // The whole line before `carry`, when known.
+    let mut before: Option<Vec<u8>> = None;
     let mut lines = 0u64;
     for mut piece in pieces {
         let ends = piece.ends.take().unwrap_or_default();
@@ -880,9 +887,15 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
             acc.out.long_lines += 1;
         } else {
             carry.extend_from_slice(&ends.head);
-            acc.line(strip_cr(&carry), lines + 1, None);
+            acc.line(strip_cr(&carry), lines + 1, before.as_deref());
         }
         let newlines = piece.lines;
+        // The line before the next carry: this fragment's last whole line,
+        // or the line just joined when the head's newline was its only one.
+        before = match newlines {
+            1 => (!long && carry.len() <= MAX_CONTEXT).then(|| strip_cr(&carry).to_vec()),
+            _ => ends.before_tail,
+        };
         acc.absorb(piece, lines);
         lines += newlines;
         carry = ends.tail;
@@ -894,7 +907,7 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
     } else if !carry.is_empty() {
         lines += 1;
         if !cut_after {
-            acc.line(strip_cr(&carry), lines, None);
+            acc.line(strip_cr(&carry), lines, before.as_deref());
         }
     }
     acc.out.lines = lines;
@@ -1136,6 +1149,56 @@ noise\r\n\
         let cut = stitch(vec![scan_as(&log[..at], true, true).0], true, true);
         assert_eq!(cut.records.len(), whole.records.len() - 1);
         assert_eq!(cut.skipped, whole.skipped, "not even a skipped line");
+    }
+
+    /// Unmarked stuns a minute apart, each after a line of its own, the
+    /// log cut inside stun lines (at their first byte, inside, at their
+    /// newline): the stitched fragments give each stun the line before it,
+    /// as the whole log does. (A cut inside the line before a stun is the
+    /// case left out: that stun is on its fragment's first whole line.)
+    #[test]
+    fn a_stun_cut_across_fragments_keeps_the_line_before_it() {
+        let mut log = Vec::new();
+        let mut stun_lines = Vec::new();
+        for i in 0..40u64 {
+            let t = format!("2021-03-01T16:{i:02}:05.110Z");
+            log.extend_from_slice(format!("{t}| vmx| I125: Guest: doing {i}\n").as_bytes());
+            let stun = format!(
+                "{t}| vcpu-0| I125: Checkpoint_Unstun: vm stopped for {} us\n",
+                1000 + i
+            );
+            stun_lines.push((log.len(), stun.len()));
+            log.extend_from_slice(stun.as_bytes());
+        }
+        let (whole, _) = scan(&log[..]);
+        let contexts = whole
+            .records
+            .iter()
+            .filter(|r| matches!(r.kind, RecordKind::Context(_)))
+            .count();
+        assert_eq!(contexts, 40);
+        for offset in [0, 1, 30, 50, 80] {
+            let mut cuts: Vec<usize> = stun_lines
+                .iter()
+                .step_by(3)
+                .map(|&(start, len)| start + offset.min(len))
+                .collect();
+            cuts.push(log.len());
+            let mut at = 0;
+            let pieces = cuts
+                .into_iter()
+                .map(|c| {
+                    let piece = scan_as(&log[at..c], true, true).0;
+                    at = c;
+                    piece
+                })
+                .collect();
+            let s = stitch(pieces, false, true);
+            assert_eq!(
+                s.records, whole.records,
+                "cut {offset} bytes into stun lines"
+            );
+        }
     }
 
     #[test]

@@ -28,10 +28,13 @@ use crate::input::Notice;
 use crate::units::human_span_ms;
 use crate::zone::format_rfc3339_ms;
 
-/// The last component of a VM directory key (`…/datastore1/db1`,
-/// `bundle.tgz!…/db1` or `C:\\VMs\\db1` → `db1`).
+/// The last component of a VM directory key (`…/datastore1/db1` or
+/// `bundle.tgz!…/db1` → `db1`; on Windows `C:\VMs\db1` too). Not `\`
+/// elsewhere: keys are escaped, and an escape (`caf\xE9`) holds one.
 fn dir_name(dir: &str) -> &str {
-    dir.rsplit(['/', '\\', '!']).next().unwrap_or(dir)
+    dir.rsplit(|c: char| c == '!' || std::path::is_separator(c))
+        .next()
+        .unwrap_or(dir)
 }
 
 impl VmRef {

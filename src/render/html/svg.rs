@@ -14,7 +14,7 @@ use crate::analyze::{Cluster, Event, Window};
 use crate::dblog::{DbEvent, DbKind};
 use crate::qos::Verdict;
 use crate::units::{human_span_ms, human_us, secs};
-use crate::zone::Zone;
+use crate::zone::{Civil, Zone};
 
 /// The drawing's coordinate width; the SVG scales to the page.
 const W: f64 = 1160.0;
@@ -288,7 +288,7 @@ const STEPS_MS: [i64; 22] = [
 /// step allows (inputs a year apart: two support cases' logs given at
 /// once). Months are not of one length, so these ticks are computed on
 /// the calendar.
-const STEPS_MONTHS: [i64; 7] = [1, 2, 3, 6, 12, 24, 60];
+const STEPS_MONTHS: [i64; 10] = [1, 2, 3, 6, 12, 24, 60, 120, 240, 600];
 
 /// Ticks on the first day of a month, every few months, with their labels
 /// (`2021-03`, or `2021` when the step is whole years); `None` when a
@@ -307,7 +307,7 @@ fn month_ticks(s: &Scale) -> Option<Vec<(i64, String)>> {
         .iter()
         .copied()
         .find(|k| (m1 - m0) / k <= 8)
-        .unwrap_or((m1 - m0).max(1));
+        .unwrap_or_else(|| ((m1 - m0) / 8).div_euclid(12).max(1) * 12);
     let first = (m0.div_euclid(step) + 1) * step;
     let ticks = (0..)
         .map(|i| first + i * step)
@@ -315,8 +315,17 @@ fn month_ticks(s: &Scale) -> Option<Vec<(i64, String)>> {
         .take(40)
         .filter_map(|m| {
             let (year, month) = (m.div_euclid(12), u32::try_from(m.rem_euclid(12)).ok()? + 1);
-            let local = crate::time::epoch_ms(year, month, 1, 0);
-            let t = local - i64::from(s.zone.offset_at(local)) * 1000;
+            // Midnight of the first of the month in the zone, by the
+            // zone's rules on that day (DST moves it).
+            let (t, _) = s.zone.to_utc_ms(Civil {
+                year: i32::try_from(year).ok()?,
+                month,
+                day: 1,
+                hour: 0,
+                minute: 0,
+                second: 0,
+                milli: 0,
+            })?;
             let label = match step % 12 {
                 0 => format!("{year:04}"),
                 _ => format!("{year:04}-{month:02}"),
@@ -587,5 +596,49 @@ fn short_us(us: u64) -> String {
         format!("{} ms", us / 1000)
     } else {
         human_us(us)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scale<'a>(zone: &'a Zone, t0: &str, t1: &str) -> Scale<'a> {
+        let ms = |t: &str| zone.parse_user_time(t, false).expect("a time");
+        Scale {
+            t0: ms(t0),
+            t1: ms(t1),
+            y_max: 1,
+            q_us: 1,
+            zone,
+        }
+    }
+
+    /// A month's tick is at its first midnight in the zone, by the zone's
+    /// rules on that day: Sydney changed to summer time on 1 October 2023
+    /// at 02:00, so the October tick is at midnight +10:00, and the
+    /// November one at midnight +11:00.
+    #[test]
+    fn month_ticks_fall_on_the_zones_midnight() {
+        let sydney = Zone::parse("Australia/Sydney").unwrap();
+        let s = scale(&sydney, "2023-05-01", "2024-01-28");
+        let ticks = month_ticks(&s).expect("a calendar axis");
+        let at = |label: &str| {
+            let (t, _) = ticks.iter().find(|(_, l)| l == label).expect(label);
+            sydney.format_rfc3339_ms(*t)
+        };
+        assert_eq!(at("2023-10"), "2023-10-01T00:00:00.000+10:00");
+        assert_eq!(at("2023-11"), "2023-11-01T00:00:00.000+11:00");
+    }
+
+    /// Decades apart, the ticks still name years, no more than eight.
+    #[test]
+    fn month_ticks_over_decades_name_years() {
+        let utc = Zone::utc();
+        let s = scale(&utc, "1975-06-01", "2024-06-01");
+        let ticks = month_ticks(&s).expect("a calendar axis");
+        let labels: Vec<&str> = ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, ["1980", "1990", "2000", "2010", "2020"]);
+        assert!(month_ticks(&scale(&utc, "2024-01-01", "2024-06-01")).is_none());
     }
 }

@@ -202,7 +202,21 @@ fn an_unmarked_stun_inside_a_fragment_has_the_line_before_it() {
         .as_str()
         .unwrap();
     assert!(source.ends_with("gone01/vmware.log.FRAG-00002"), "{source}");
+    // The human formats show the DICT line's padding as one blank, so its
+    // words fit at 80 columns; JSON (above) keeps the line as logged.
+    let out = cmd()
+        .env("COLUMNS", "80")
+        .args(["--format", "table", "--explain"])
+        .arg("fixtures/bundles/esx-esx04-2026-11-22--08.00-888888.tgz")
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("the line before it, vmware.log:3: DICT displayName = "),
+        "{table}"
+    );
 }
+
 #[test]
 fn hot_add_and_hot_remove_are_hotplug_not_vmotion() {
     let (v, code) = json(&["fixtures/kinds/hotplug/vmware.log"]);

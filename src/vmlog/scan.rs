@@ -305,6 +305,11 @@ pub struct FragmentEnds {
     /// lines after its head and that line is short enough to keep: the
     /// line before a stun cut across this fragment and the next.
     pub before_tail: Option<Vec<u8>>,
+    /// Where in the records a stun on the fragment's first whole line is
+    /// (one of the log's own lines: no grep prefix, no syslog envelope):
+    /// the line before it is the one cut between this fragment and the one
+    /// before, which only the stitching sees whole.
+    pub first_line_stun: Option<usize>,
 }
 
 /// Another log whose lines a file holds.
@@ -777,28 +782,29 @@ impl Scanner {
         if !needed && self.out.preceded > 0 {
             return;
         }
-        // A run of stun lines (saved grep output) is not "another line".
-        let Some(p) = prev
-            .filter(|p| !stun::has_stun_words(p))
-            .and_then(header::parse_header)
-        else {
+        let own = h.grep_name.is_none() && h.forwarded.is_none();
+        // A fragment's first whole line: the line before it is cut in two,
+        // and the stitching gives it (see `context_from_cut_line`).
+        if cut
+            && prev.is_none()
+            && own
+            && line_no == 2
+            && !joins
+            && let Some(ends) = self.out.ends.as_mut()
+        {
+            ends.first_line_stun = Some(self.out.records.len());
+        }
+        let Some(p) = prev.and_then(other_line) else {
             return;
         };
         self.out.preceded += 1;
         // In saved grep output or a syslog collector's file the line before
         // may be another file's or another VM's: not this stun's context.
-        if h.grep_name.is_some() || p.grep_name.is_some() || h.forwarded != p.forwarded {
+        let same_source =
+            h.grep_name.is_none() && p.grep_name.is_none() && h.forwarded == p.forwarded;
+        let Some(text) = context_text(&p, same_source).filter(|_| needed) else {
             return;
-        }
-        let (first, second) = p.messages();
-        let text = second.unwrap_or(first);
-        if !needed || p.continuation {
-            return;
-        }
-        let text = header::trim_end(text);
-        if text.is_empty() {
-            return;
-        }
+        };
         let text = self.shared_text(text);
         self.out.records.push(Record {
             time: h.time,
@@ -888,6 +894,7 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
         } else {
             carry.extend_from_slice(&ends.head);
             acc.line(strip_cr(&carry), lines + 1, before.as_deref());
+            context_from_cut_line(&mut piece, ends.first_line_stun, strip_cr(&carry));
         }
         let newlines = piece.lines;
         // The line before the next carry: this fragment's last whole line,
@@ -941,6 +948,52 @@ fn when(t: LineTime) -> i64 {
 
 fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// The line before a stun as another logged line: parsed, and not a stun
+/// line itself (a run of stun lines, saved grep output, is not "another
+/// line").
+fn other_line(prev: &[u8]) -> Option<Header<'_>> {
+    Some(prev)
+        .filter(|p| !stun::has_stun_words(p))
+        .and_then(header::parse_header)
+}
+
+/// What a stun keeps of the line before it (`p`, from the same source):
+/// its message, unless it is a continuation line or blank.
+fn context_text<'a>(p: &Header<'a>, same_source: bool) -> Option<&'a [u8]> {
+    if !same_source || p.continuation {
+        return None;
+    }
+    let (first, second) = p.messages();
+    Some(header::trim_end(second.unwrap_or(first))).filter(|t| !t.is_empty())
+}
+
+/// Gives the stun on a fragment's first whole line (`piece.ends`'s
+/// `first_line_stun`) the line cut between the fragments before it,
+/// `joined`, as a whole log's scan would.
+fn context_from_cut_line(piece: &mut ScanResult, at: Option<usize>, joined: &[u8]) {
+    let Some(p) = at
+        .filter(|&i| i < piece.records.len())
+        .and_then(|_| other_line(joined))
+    else {
+        return;
+    };
+    piece.preceded += 1;
+    let (Some(i), Some(text)) = (
+        at,
+        context_text(&p, p.grep_name.is_none() && p.forwarded.is_none()),
+    ) else {
+        return;
+    };
+    let stun = &piece.records[i];
+    let context = Record {
+        time: stun.time,
+        line_no: stun.line_no.saturating_sub(1),
+        origin: 0,
+        kind: RecordKind::Context(escape_name(text)),
+    };
+    piece.records.insert(i, context);
 }
 
 /// Newlines in `b`: SIMD counting (the same crate ripgrep's searcher uses
@@ -1153,9 +1206,9 @@ noise\r\n\
 
     /// Unmarked stuns a minute apart, each after a line of its own, the
     /// log cut inside stun lines (at their first byte, inside, at their
-    /// newline): the stitched fragments give each stun the line before it,
-    /// as the whole log does. (A cut inside the line before a stun is the
-    /// case left out: that stun is on its fragment's first whole line.)
+    /// newline) and anywhere else: the stitched fragments give each stun
+    /// the line before it, as the whole log does, also a stun on its
+    /// fragment's first whole line (the line before it cut in two).
     #[test]
     fn a_stun_cut_across_fragments_keeps_the_line_before_it() {
         let mut log = Vec::new();
@@ -1198,6 +1251,23 @@ noise\r\n\
                 s.records, whole.records,
                 "cut {offset} bytes into stun lines"
             );
+        }
+        for step in [7, 61, 97, 150, 400] {
+            for first in [3, 40, 80] {
+                let mut cuts: Vec<usize> = (first..log.len()).step_by(step).collect();
+                cuts.push(log.len());
+                let mut at = 0;
+                let pieces = cuts
+                    .into_iter()
+                    .map(|c| {
+                        let piece = scan_as(&log[at..c], true, true).0;
+                        at = c;
+                        piece
+                    })
+                    .collect();
+                let s = stitch(pieces, false, true);
+                assert_eq!(s.records, whole.records, "every {step} bytes from {first}");
+            }
         }
     }
 

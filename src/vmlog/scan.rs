@@ -449,6 +449,10 @@ pub struct Scanner {
     /// stun keeps the line before it whatever this fragment's markers say
     /// (the analysis shows it only when no marker decides the stun).
     fragment_start: bool,
+    /// Every stun keeps the line before it: the stitching of fragments
+    /// parses only the lines cut between them, so its marker state says
+    /// nothing about whether a marker decides a stun.
+    keeps_context: bool,
 }
 
 impl Scanner {
@@ -774,7 +778,7 @@ impl Scanner {
         // (`--gap` is at least a second): it never starts one.
         let joins = self.last_stun.is_some_and(|t| at >= t && at - t < 1000);
         let cut = std::mem::take(&mut self.fragment_start);
-        let needed = !joins && (cut || self.needs_context(at));
+        let needed = self.keeps_context || (!joins && (cut || self.needs_context(at)));
         self.decided_at = None;
         self.last_stun = Some(at);
         // Once a log is known to hold other lines than stuns, the line
@@ -869,7 +873,10 @@ impl Scanner {
 /// last line is cut short and not parsed (a cut `…stopped for 135` would
 /// read as a stun of 135 us). `keep_text`: as the pieces were scanned.
 pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> ScanResult {
-    let mut acc = Scanner::new(false, keep_text);
+    let mut acc = Scanner {
+        keeps_context: true,
+        ..Scanner::new(false, keep_text)
+    };
     // The line begun at the end of the fragments so far, and whether it
     // has outgrown a block.
     let mut carry: Vec<u8> = Vec::new();
@@ -1269,6 +1276,33 @@ noise\r\n\
                 assert_eq!(s.records, whole.records, "every {step} bytes from {first}");
             }
         }
+    }
+
+    /// The stitching parses only the lines cut between fragments, so a
+    /// marker among them (here a consolidation's start, cut in two) must
+    /// not make it drop the line before a later stun it joins.
+    #[test]
+    fn a_marker_cut_between_fragments_does_not_drop_a_later_stuns_context() {
+        let log = b"2025-11-22T01:00:00.000Z In(05) vmx - ConsolidateStart: online\n\
+2025-11-22T01:00:05.000Z In(05) vmx - ConsolidateEnd: done\n\
+2025-11-22T01:20:00.000Z In(05) vmx - Guest: doing 7\n\
+2025-11-22T01:20:01.000Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 5000 us\n";
+        let cut_marker = 50;
+        let cut_stun = log.len() - 20;
+        let pieces = [
+            (0, cut_marker),
+            (cut_marker, cut_stun),
+            (cut_stun, log.len()),
+        ]
+        .iter()
+        .map(|&(a, b)| scan_as(&log[a..b], true, true).0)
+        .collect();
+        let s = stitch(pieces, false, true);
+        let context = s.records.iter().find_map(|r| match &r.kind {
+            RecordKind::Context(t) => Some((r.line_no, t.as_str())),
+            _ => None,
+        });
+        assert_eq!(context, Some((3, "Guest: doing 7")), "{:?}", s.records);
     }
 
     #[test]

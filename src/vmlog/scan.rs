@@ -793,7 +793,6 @@ impl Scanner {
             && prev.is_none()
             && own
             && line_no == 2
-            && !joins
             && let Some(ends) = self.out.ends.as_mut()
         {
             ends.first_line_stun = Some(self.out.records.len());
@@ -900,8 +899,9 @@ pub fn stitch(pieces: Vec<ScanResult>, cut_after: bool, keep_text: bool) -> Scan
             acc.out.long_lines += 1;
         } else {
             carry.extend_from_slice(&ends.head);
-            acc.line(strip_cr(&carry), lines + 1, before.as_deref());
-            context_from_cut_line(&mut piece, ends.first_line_stun, strip_cr(&carry));
+            let joined = strip_cr(&carry);
+            acc.line(joined, lines + 1, before.as_deref());
+            context_from_cut_line(&mut piece, ends.first_line_stun, joined);
         }
         let newlines = piece.lines;
         // The line before the next carry: this fragment's last whole line,
@@ -980,17 +980,14 @@ fn context_text<'a>(p: &Header<'a>, same_source: bool) -> Option<&'a [u8]> {
 /// `first_line_stun`) the line cut between the fragments before it,
 /// `joined`, as a whole log's scan would.
 fn context_from_cut_line(piece: &mut ScanResult, at: Option<usize>, joined: &[u8]) {
-    let Some(p) = at
-        .filter(|&i| i < piece.records.len())
-        .and_then(|_| other_line(joined))
-    else {
+    let Some(i) = at.filter(|&i| i < piece.records.len()) else {
+        return;
+    };
+    let Some(p) = other_line(joined) else {
         return;
     };
     piece.preceded += 1;
-    let (Some(i), Some(text)) = (
-        at,
-        context_text(&p, p.grep_name.is_none() && p.forwarded.is_none()),
-    ) else {
+    let Some(text) = context_text(&p, p.grep_name.is_none() && p.forwarded.is_none()) else {
         return;
     };
     let stun = &piece.records[i];
@@ -1211,6 +1208,22 @@ noise\r\n\
         assert_eq!(cut.skipped, whole.skipped, "not even a skipped line");
     }
 
+    /// `log` cut into vm-support fragments before each of `cuts`, each
+    /// scanned on its own, stitched back.
+    fn stitched(log: &[u8], cuts: Vec<usize>) -> ScanResult {
+        let mut at = 0;
+        let pieces = cuts
+            .into_iter()
+            .chain([log.len()])
+            .map(|c| {
+                let piece = scan_as(&log[at..c], true, true).0;
+                at = c;
+                piece
+            })
+            .collect();
+        stitch(pieces, false, true)
+    }
+
     /// Unmarked stuns a minute apart, each after a line of its own, the
     /// log cut inside stun lines (at their first byte, inside, at their
     /// newline) and anywhere else: the stitched fragments give each stun
@@ -1238,22 +1251,12 @@ noise\r\n\
             .count();
         assert_eq!(contexts, 40);
         for offset in [0, 1, 30, 50, 80] {
-            let mut cuts: Vec<usize> = stun_lines
+            let cuts = stun_lines
                 .iter()
                 .step_by(3)
                 .map(|&(start, len)| start + offset.min(len))
                 .collect();
-            cuts.push(log.len());
-            let mut at = 0;
-            let pieces = cuts
-                .into_iter()
-                .map(|c| {
-                    let piece = scan_as(&log[at..c], true, true).0;
-                    at = c;
-                    piece
-                })
-                .collect();
-            let s = stitch(pieces, false, true);
+            let s = stitched(&log, cuts);
             assert_eq!(
                 s.records, whole.records,
                 "cut {offset} bytes into stun lines"
@@ -1261,18 +1264,7 @@ noise\r\n\
         }
         for step in [7, 61, 97, 150, 400] {
             for first in [3, 40, 80] {
-                let mut cuts: Vec<usize> = (first..log.len()).step_by(step).collect();
-                cuts.push(log.len());
-                let mut at = 0;
-                let pieces = cuts
-                    .into_iter()
-                    .map(|c| {
-                        let piece = scan_as(&log[at..c], true, true).0;
-                        at = c;
-                        piece
-                    })
-                    .collect();
-                let s = stitch(pieces, false, true);
+                let s = stitched(&log, (first..log.len()).step_by(step).collect());
                 assert_eq!(s.records, whole.records, "every {step} bytes from {first}");
             }
         }
@@ -1287,17 +1279,8 @@ noise\r\n\
 2025-11-22T01:00:05.000Z In(05) vmx - ConsolidateEnd: done\n\
 2025-11-22T01:20:00.000Z In(05) vmx - Guest: doing 7\n\
 2025-11-22T01:20:01.000Z In(05) vcpu-0 - Checkpoint_Unstun: vm stopped for 5000 us\n";
-        let cut_marker = 50;
-        let cut_stun = log.len() - 20;
-        let pieces = [
-            (0, cut_marker),
-            (cut_marker, cut_stun),
-            (cut_stun, log.len()),
-        ]
-        .iter()
-        .map(|&(a, b)| scan_as(&log[a..b], true, true).0)
-        .collect();
-        let s = stitch(pieces, false, true);
+        // Inside the consolidation's start, and inside the stun line.
+        let s = stitched(log, vec![50, log.len() - 20]);
         let context = s.records.iter().find_map(|r| match &r.kind {
             RecordKind::Context(t) => Some((r.line_no, t.as_str())),
             _ => None,
